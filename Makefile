@@ -1,0 +1,39 @@
+# FeedGraph — the two commands a newcomer needs are `make run` and `make test`.
+# Everything they need is installed here, from the project's own files.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test services stop status lint venv worker api demo clean-data
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+services:
+	@bash infra/services.sh start
+
+stop:
+	@bash infra/services.sh stop
+
+status:
+	@bash infra/services.sh status
+
+# Serves the API on http://127.0.0.1:8000 (OpenAPI at /docs) and runs the worker; Ctrl-C stops both.
+run: venv services
+	@$(BIN)/feedgraph demo load
+	@$(BIN)/feedgraph serve --with-worker
+
+test: venv services
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .

@@ -1,0 +1,130 @@
+"""Posts, likes, comments and shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import CurrentUser, GraphDep, Writer
+from api.pagination import cursor_one, cursor_two, page
+from api.schemas.common import Limit, parse_id
+from api.schemas.posts import (
+    CommentCreate,
+    CommentOut,
+    CommentPage,
+    LikeOut,
+    PostCreate,
+    PostOut,
+    PostPage,
+    ShareCreate,
+    ShareOut,
+)
+from api.schemas.users import UserOut, UserPage
+from core.clock import now_ms
+from core.errors import Invalid
+from core.ids import new_id
+from graph.repositories import interactions, posts
+
+router = APIRouter(tags=["posts"])
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+@router.post("/posts", status_code=status.HTTP_201_CREATED, response_model=PostOut)
+async def create_post(body: PostCreate, graph: GraphDep, me: Writer) -> PostOut:
+    if body.media_ids:
+        # No media can exist before the media service does: every id is unknown.
+        raise Invalid(f"unknown media id {body.media_ids[0]!r}", code="unknown_media")
+    row = await posts.create_post(
+        graph,
+        post_id=new_id(),
+        author_id=me,
+        content=body.content,
+        visibility=body.visibility.value,
+        media_ids=[],
+        now_ms=now_ms(),
+    )
+    return PostOut.from_record(row)
+
+
+@router.get("/posts/{post_id}", response_model=PostOut)
+async def get_post(post_id: str, graph: GraphDep, viewer: CurrentUser) -> PostOut:
+    return PostOut.from_record(await posts.get_post(graph, parse_id(post_id, "post_id"), viewer))
+
+
+@router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_post(post_id: str, graph: GraphDep, me: Writer) -> Response:
+    """Author only. Comments, likes and shares go with the post."""
+    await posts.delete_post(graph, parse_id(post_id, "post_id"), me, now_ms())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/users/{user_id}/posts", response_model=PostPage)
+async def user_posts(
+    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
+) -> PostPage:
+    """The author's own posts, newest first, as the viewer may see them."""
+    rows = await posts.list_user_posts(graph, parse_id(user_id, "user_id"), viewer, cursor_one(before), limit + 1)
+    items, next_cursor, has_more = page(rows, limit, lambda r: (r["post"]["id"],))
+    return PostPage(posts=[PostOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more)
+
+
+@router.post("/posts/{post_id}/like", response_model=LikeOut)
+async def like(post_id: str, graph: GraphDep, me: Writer) -> LikeOut:
+    """Idempotent; like_count is exact, also under many concurrent likes."""
+    pid = parse_id(post_id, "post_id")
+    return LikeOut(post_id=pid, liked=True, like_count=await interactions.like(graph, me, pid, now_ms()))
+
+
+@router.delete("/posts/{post_id}/like", response_model=LikeOut)
+async def unlike(post_id: str, graph: GraphDep, me: Writer) -> LikeOut:
+    pid = parse_id(post_id, "post_id")
+    return LikeOut(post_id=pid, liked=False, like_count=await interactions.unlike(graph, me, pid))
+
+
+@router.get("/posts/{post_id}/likes", response_model=UserPage)
+async def likes(post_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None) -> UserPage:
+    pid = parse_id(post_id, "post_id")
+    await posts.get_post(graph, pid, viewer)  # 404 when the viewer may not see the post
+    rows = await interactions.list_likes(graph, pid, viewer, cursor_two(before), limit + 1)
+    items, next_cursor, has_more = page(rows, limit, lambda r: (r["liked_at"], r["user"]["id"]))
+    return UserPage(users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more)
+
+
+@router.post("/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentOut)
+async def comment(post_id: str, body: CommentCreate, graph: GraphDep, me: Writer) -> CommentOut:
+    row = await interactions.create_comment(graph, me, parse_id(post_id, "post_id"), body.content, now_ms())
+    return CommentOut.from_record(row)
+
+
+@router.get("/posts/{post_id}/comments", response_model=CommentPage)
+async def comments(
+    post_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
+) -> CommentPage:
+    """Oldest first. The cursor is named ``before`` like every list's, and points past the last comment."""
+    pid = parse_id(post_id, "post_id")
+    await posts.get_post(graph, pid, viewer)
+    rows = await interactions.list_comments(graph, pid, viewer, cursor_one(before), limit + 1)
+    items, next_cursor, has_more = page(rows, limit, lambda r: (r["comment"]["id"],))
+    return CommentPage(comments=[CommentOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more)
+
+
+@router.delete("/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_comment(comment_id: str, graph: GraphDep, me: Writer) -> Response:
+    """Allowed to the comment's author and to the post's author."""
+    await interactions.delete_comment(graph, parse_id(comment_id, "comment_id"), me)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/posts/{post_id}/share", response_model=ShareOut)
+async def share(post_id: str, graph: GraphDep, me: Writer, body: ShareCreate | None = None) -> ShareOut:
+    """Repost (idempotent), with an optional quote. Only public posts can be shared."""
+    pid = parse_id(post_id, "post_id")
+    quote = body.quote if body and body.quote else None
+    return ShareOut(post_id=pid, shared=True, share_count=await interactions.share(graph, me, pid, quote, now_ms()))
+
+
+@router.delete("/posts/{post_id}/share", response_model=ShareOut)
+async def unshare(post_id: str, graph: GraphDep, me: Writer) -> ShareOut:
+    pid = parse_id(post_id, "post_id")
+    return ShareOut(post_id=pid, shared=False, share_count=await interactions.unshare(graph, me, pid, now_ms()))

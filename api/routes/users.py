@@ -1,0 +1,119 @@
+"""Profiles, follow graph, blocks and mutes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentUser, GraphDep, Writer
+from api.pagination import cursor_two, page
+from api.schemas.common import Limit, parse_id
+from api.schemas.users import FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
+from core.clock import now_ms
+from graph.driver import Record
+from graph.repositories import social, users
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserOut)
+async def me(graph: GraphDep, user_id: CurrentUser) -> UserOut:
+    row = await users.get_user(graph, user_id, user_id)
+    return UserOut.from_record(row["user"])
+
+
+@router.patch("/me", response_model=UserOut)
+async def update_me(body: ProfileUpdate, graph: GraphDep, user_id: Writer) -> UserOut:
+    """Change display name, bio or avatar_url; only the fields sent change (null clears bio/avatar)."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("display_name", "") is None:
+        changes.pop("display_name")  # a display name cannot be cleared, only changed
+    return UserOut.from_record(await users.update_profile(graph, user_id, changes))
+
+
+@router.get("/by-username/{username}", response_model=UserOut)
+async def by_username(username: str, graph: GraphDep, viewer: CurrentUser) -> UserOut:
+    row = await users.get_user_by_username(graph, username, viewer)
+    return UserOut.from_record(row["user"], row)
+
+
+@router.get("/{user_id}", response_model=UserOut)
+async def get_user(user_id: str, graph: GraphDep, viewer: CurrentUser) -> UserOut:
+    row = await users.get_user(graph, parse_id(user_id, "user_id"), viewer)
+    return UserOut.from_record(row["user"], row)
+
+
+@router.get("/{user_id}/followers", response_model=UserPage)
+async def followers(
+    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Annotated[str | None, Query()] = None
+) -> UserPage:
+    rows = await users.list_followers(graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1)
+    return _user_page(rows, limit)
+
+
+@router.get("/{user_id}/following", response_model=UserPage)
+async def following(
+    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Annotated[str | None, Query()] = None
+) -> UserPage:
+    rows = await users.list_following(graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1)
+    return _user_page(rows, limit)
+
+
+def _user_page(rows: list[Record], limit: int) -> UserPage:
+    items, next_cursor, has_more = page(rows, limit, lambda r: (r["followed_at"], r["user"]["id"]))
+    return UserPage(users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more)
+
+
+@router.post("/{user_id}/follow", response_model=FollowOut)
+async def follow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
+    """Idempotent. 400 for yourself, 404 for an unknown user, 403 when a block stands either way."""
+    target = parse_id(user_id, "user_id")
+    state = await social.follow(graph, me, target, now_ms())
+    return FollowOut(
+        user_id=target,
+        following=True,
+        follower_count=state.follower_count,
+        following_count=state.following_count,
+    )
+
+
+@router.delete("/{user_id}/follow", response_model=FollowOut)
+async def unfollow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
+    target = parse_id(user_id, "user_id")
+    state = await social.unfollow(graph, me, target)
+    return FollowOut(
+        user_id=target,
+        following=False,
+        follower_count=state.follower_count,
+        following_count=state.following_count,
+    )
+
+
+@router.post("/{user_id}/block", response_model=RelationOut)
+async def block(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+    """Idempotent. Removes follows both ways; each then sees nothing of the other."""
+    target = parse_id(user_id, "user_id")
+    await social.block(graph, me, target, now_ms())
+    return RelationOut(user_id=target, blocked=True)
+
+
+@router.delete("/{user_id}/block", response_model=RelationOut)
+async def unblock(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+    target = parse_id(user_id, "user_id")
+    await social.unblock(graph, me, target)
+    return RelationOut(user_id=target, blocked=False)
+
+
+@router.post("/{user_id}/mute", response_model=RelationOut)
+async def mute(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+    target = parse_id(user_id, "user_id")
+    await social.mute(graph, me, target, now_ms())
+    return RelationOut(user_id=target, muted=True)
+
+
+@router.delete("/{user_id}/mute", response_model=RelationOut)
+async def unmute(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+    target = parse_id(user_id, "user_id")
+    await social.unmute(graph, me, target)
+    return RelationOut(user_id=target, muted=False)

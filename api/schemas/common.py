@@ -1,0 +1,38 @@
+"""Shared pieces: strict request bodies, string ids, page envelopes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from core.errors import Invalid
+
+
+class StrictBody(BaseModel):
+    """Request bodies reject unknown fields: a typo is an error, not a silently ignored field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# 64-bit ids exceed JavaScript's 2^53 integers: JSON carries them as strings.
+IdStr = Annotated[int, PlainSerializer(lambda v: str(v), return_type=str, when_used="json")]
+# Times are stored as Unix milliseconds and shown as ISO-8601 UTC ("2024-01-01T12:00:00.123Z").
+Timestamp = Annotated[
+    int,
+    PlainSerializer(
+        lambda ms: datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        return_type=str,
+        when_used="json",
+    ),
+]
+
+Limit = Annotated[int, Field(ge=1, le=100, description="page size, 1-100")]
+
+
+def parse_id(value: str, what: str = "id") -> int:
+    """A path id: decimal digits of a positive 64-bit integer, else 400 (never a 500 on bad input)."""
+    if not value.isdigit() or len(value) > 19 or int(value) >= 2**63:
+        raise Invalid(f"{what} must be a decimal 64-bit id", code="invalid_id")
+    return int(value)

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from api.schemas.common import IdStr, StrictBody, Timestamp
+
+MAX_CONTENT = 5000
+
+
+class Visibility(StrEnum):
+    public = "public"
+    followers = "followers"
+    private = "private"
+
+
+def _content(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("content must not be empty")
+    if len(value) > MAX_CONTENT:
+        raise ValueError(f"content must be at most {MAX_CONTENT} characters")
+    return value
+
+
+class PostCreate(StrictBody):
+    content: str
+    media_ids: list[str] = Field(default_factory=list, max_length=4)
+    visibility: Visibility = Visibility.public
+
+    _check_content = field_validator("content")(_content)
+
+
+class CommentCreate(StrictBody):
+    content: str
+
+    _check_content = field_validator("content")(_content)
+
+
+class ShareCreate(StrictBody):
+    quote: str | None = Field(default=None, max_length=MAX_CONTENT)
+
+
+class AuthorOut(BaseModel):
+    user_id: IdStr
+    username: str
+    display_name: str | None
+    avatar: str | None
+
+
+class PostOut(BaseModel):
+    post_id: IdStr
+    user_id: IdStr
+    user: AuthorOut
+    content: str
+    media_urls: list[str]
+    visibility: Visibility
+    created_at: Timestamp
+    like_count: int
+    comment_count: int
+    share_count: int
+    is_liked: bool
+    is_shared: bool
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any], media_urls: list[str] | None = None) -> PostOut:
+        post, author = row["post"], row["author"]
+        return cls(
+            post_id=post["id"],
+            user_id=post["author_id"],
+            user=AuthorOut(
+                user_id=author["id"],
+                username=author["username"],
+                display_name=author.get("display_name"),
+                avatar=author.get("avatar_url"),
+            ),
+            content=post["content"],
+            media_urls=media_urls or [],
+            visibility=post["visibility"],
+            created_at=post["created_at"],
+            like_count=post["like_count"],
+            comment_count=post["comment_count"],
+            share_count=post["share_count"],
+            is_liked=row.get("is_liked", False),
+            is_shared=row.get("is_shared", False),
+        )
+
+
+class PostPage(BaseModel):
+    posts: list[PostOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+class CommentOut(BaseModel):
+    comment_id: IdStr
+    post_id: IdStr
+    user: AuthorOut
+    content: str
+    created_at: Timestamp
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> CommentOut:
+        comment, author = row["comment"], row["author"]
+        return cls(
+            comment_id=comment["id"],
+            post_id=comment["post_id"],
+            user=AuthorOut(
+                user_id=author["id"],
+                username=author["username"],
+                display_name=author.get("display_name"),
+                avatar=author.get("avatar_url"),
+            ),
+            content=comment["content"],
+            created_at=comment["created_at"],
+        )
+
+
+class CommentPage(BaseModel):
+    comments: list[CommentOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+class LikeOut(BaseModel):
+    post_id: IdStr
+    liked: bool
+    like_count: int
+
+
+class ShareOut(BaseModel):
+    post_id: IdStr
+    shared: bool
+    share_count: int

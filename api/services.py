@@ -1,0 +1,87 @@
+"""The clients of the four dependencies, built once by the lifespan and shared by every request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from opensearchpy import AsyncOpenSearch
+from redis.asyncio import Redis, RedisCluster
+
+from cache.client import connect_redis
+from cache.rate_limit import RateLimiter
+from core.errors import AppError
+from core.passwords import Passwords
+from core.settings import Settings
+from core.tokens import Tokens
+from graph.driver import Graph
+from graph.queries import load_queries
+from media.storage import ObjectStore
+from search.client import connect_opensearch
+
+log = logging.getLogger(__name__)
+
+# How often start-up work (schema, bucket) is retried while a dependency is down.
+PREPARE_RETRY_SECONDS = 2.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    graph: Graph
+    redis: Redis | RedisCluster
+    store: ObjectStore
+    search: AsyncOpenSearch
+    passwords: Passwords
+    tokens: Tokens
+    rate_limiter: RateLimiter
+    prepared: asyncio.Event = field(default_factory=asyncio.Event)
+    _prepare_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Create the clients (no connection is made yet) and load the Cypher library (fail fast)."""
+        load_queries()
+        redis = connect_redis(settings)
+        return cls(
+            settings=settings,
+            graph=Graph.connect(settings),
+            redis=redis,
+            store=ObjectStore.connect(settings),
+            search=connect_opensearch(settings),
+            passwords=Passwords(settings),
+            tokens=Tokens(settings),
+            rate_limiter=RateLimiter(redis, settings.write_rate_limit_per_minute),
+        )
+
+    async def prepare(self) -> None:
+        """Apply the Neo4j schema and create the bucket. Returns at once when the dependencies are up;
+        otherwise keeps retrying in the background so that the API starts and recovers on its own."""
+        if await self._try_prepare():
+            return
+        self._prepare_task = asyncio.create_task(self._prepare_until_done(), name="prepare-dependencies")
+
+    async def _try_prepare(self) -> bool:
+        try:
+            await self.graph.apply_schema()
+            await self.store.ensure_bucket()
+        except (AppError, OSError) as exc:
+            log.warning("dependencies not ready yet (%s); retrying in the background", exc)
+            return False
+        except Exception as exc:  # minio raises its own types for S3 errors
+            log.warning("dependencies not ready yet (%r); retrying in the background", exc)
+            return False
+        self.prepared.set()
+        return True
+
+    async def _prepare_until_done(self) -> None:
+        while not await self._try_prepare():
+            await asyncio.sleep(PREPARE_RETRY_SECONDS)
+
+    async def close(self) -> None:
+        if self._prepare_task is not None:
+            self._prepare_task.cancel()
+        await self.graph.close()
+        await self.redis.aclose()
+        await self.search.close()

@@ -1,0 +1,40 @@
+"""Per-user write rate limits in Redis: a fixed one-minute window per user (INCR + EXPIRE, one key per
+user and window, so it works unchanged on a Redis Cluster)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+_WINDOW_SECONDS = 60
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis | RedisCluster, limit_per_minute: int) -> None:
+        self._redis = redis
+        self._limit = limit_per_minute
+
+    async def hit(self, user_id: int, action: str = "write") -> int | None:
+        """Count one action; None when allowed, else the seconds until the window resets.
+
+        When Redis is down the limit fails open: writes keep working (Neo4j is the system of record)
+        and only the abuse protection is lost until Redis returns."""
+        now = time.time()
+        window = int(now // _WINDOW_SECONDS)
+        key = f"rl:{action}:{{{user_id}}}:{window}"
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, _WINDOW_SECONDS + 1, nx=True)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("rate limit skipped, redis unavailable: %s", exc)
+            return None
+        if int(count) <= self._limit:
+            return None
+        return max(1, int((window + 1) * _WINDOW_SECONDS - now) + 1)

@@ -1,0 +1,80 @@
+"""The one settings class of FeedGraph. Every knob is an env var with the ``FEEDGRAPH_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Refused outside dev mode: a token signed with a published secret can be forged by anyone.
+DEV_JWT_SECRET = "feedgraph-dev-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    """Defaults point at the local servers started by ``make services``."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDGRAPH_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    log_level: str = "INFO"
+
+    # Neo4j
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_auth: bool = False
+    neo4j_database: str = "neo4j"
+    neo4j_max_pool_size: int = 100
+
+    # Redis
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cluster: bool = False
+    redis_max_connections: int = 200
+
+    # S3 object storage (MinIO in production, VersityGW locally)
+    s3_endpoint: str = "http://127.0.0.1:9000"
+    s3_access_key: str = "feedgraph"
+    s3_secret_key: SecretStr = SecretStr("feedgraph-secret-key")
+    s3_bucket: str = "feedgraph-media"
+    s3_region: str = "us-east-1"
+
+    # OpenSearch
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_user: str | None = None
+    opensearch_password: SecretStr | None = None
+    opensearch_index_prefix: str = "feedgraph"
+
+    # API and auth
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_ttl_seconds: int = Field(default=3600, ge=60)
+    # argon2 cost: memory (KiB) and passes; defaults follow RFC 9106's second recommended option.
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    write_rate_limit_per_minute: int = Field(default=120, ge=1)
+
+    # Feed
+    timeline_cap: int = Field(default=800, ge=20)
+    celebrity_threshold: int = Field(default=10_000, ge=1)
+    active_days: int = Field(default=7, ge=1)
+    fanout_batch_size: int = Field(default=2000, ge=1)
+
+    # Readiness probes must answer fast even when a dependency hangs.
+    dependency_timeout_seconds: float = 2.0
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_dev(self) -> Settings:
+        if self.env == "prod" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("FEEDGRAPH_JWT_SECRET must be set to a private value outside dev/test")
+        if len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("FEEDGRAPH_JWT_SECRET must be at least 32 characters")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process from the environment (and ``.env``)."""
+    return Settings()

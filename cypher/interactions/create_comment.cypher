@@ -1,0 +1,23 @@
+// Purpose: $user_id comments on $post_id if the post is visible to them and no block stands between them
+// and the author; comment_count re-derived under the post's lock.
+// Parameters: $comment_id (int), $user_id (int), $post_id (int), $content, $now (int ms).
+// Columns: visible (bool), comment (map or null), author (map), comment_count (int).
+// No row when the post or user does not exist.
+MATCH (v:User {id: $user_id}), (a:User)-[:POSTED]->(p:Post {id: $post_id})
+SET p._lock = true
+WITH v, a, p, NOT EXISTS { (a)-[:BLOCKS]-(v) }
+  AND (p.visibility = 'public' OR a = v OR (p.visibility = 'followers' AND EXISTS { (v)-[:FOLLOWS]->(a) }))
+  AS visible
+CALL (v, p, visible) {
+  WITH v, p WHERE visible
+  CREATE (v)-[:WROTE]->(c:Comment {id: $comment_id, post_id: p.id, author_id: v.id, content: $content,
+                                   created_at: $now})-[:ON]->(p)
+  RETURN c
+  UNION
+  WITH visible WHERE NOT visible
+  RETURN null AS c
+}
+SET p.comment_count = COUNT { (:Comment)-[:ON]->(p) }
+REMOVE p._lock
+RETURN visible, c {.id, .post_id, .author_id, .content, .created_at} AS comment,
+       v {.id, .username, .display_name, .avatar_url} AS author, p.comment_count AS comment_count

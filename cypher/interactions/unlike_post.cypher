@@ -1,0 +1,12 @@
+// Purpose: $user_id takes back a like (idempotent); like_count re-derived under the post's lock.
+// Parameters: $user_id (int), $post_id (int).
+// Columns: removed (bool), like_count (int). No row when the post or user does not exist.
+MATCH (v:User {id: $user_id}), (p:Post {id: $post_id})
+SET p._lock = true
+WITH v, p
+OPTIONAL MATCH (v)-[l:LIKED]->(p)
+WITH p, collect(l) AS likes
+FOREACH (l IN likes | DELETE l)
+SET p.like_count = COUNT { (p)<-[:LIKED]-() }
+REMOVE p._lock
+RETURN size(likes) > 0 AS removed, p.like_count AS like_count

@@ -1,0 +1,15 @@
+// Secondary indexes the queries need.
+// Follower counts: celebrity lookups and "top accounts" analytics order by them.
+CREATE INDEX user_follower_count IF NOT EXISTS FOR (u:User) ON (u.follower_count);
+// Last feed read: the fan-out skips users inactive for FEEDGRAPH_ACTIVE_DAYS.
+CREATE INDEX user_last_seen IF NOT EXISTS FOR (u:User) ON (u.last_feed_read_ms);
+// Posts by creation time (explore, analytics windows) and soft-deleted filter.
+CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at);
+// Outbox events not yet relayed to the Redis stream, oldest first.
+CREATE INDEX outbox_event_created_at IF NOT EXISTS FOR (e:OutboxEvent) ON (e.created_at);
+// Relationship property indexes for time-windowed analytics.
+CREATE INDEX follows_created_at IF NOT EXISTS FOR ()-[f:FOLLOWS]-() ON (f.created_at);
+CREATE INDEX liked_at IF NOT EXISTS FOR ()-[l:LIKED]-() ON (l.at);
+// An author's posts newest first: equality on author_id, then id descending straight from the index
+// (author timelines and the celebrity pull read the first page without scanning all posts).
+CREATE INDEX post_author_id IF NOT EXISTS FOR (p:Post) ON (p.author_id, p.id);

@@ -1,0 +1,134 @@
+"""The Neo4j gateway: the async driver, managed transactions, and driver errors translated into
+the app's error hierarchy. Only ``graph/`` imports ``neo4j``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, LiteralString, TypeVar, cast
+
+import neo4j
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from core.errors import AppError, Conflict, Unavailable
+from core.settings import Settings
+from graph.queries import CypherQuery, cypher, load_queries, schema_statements
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Record = dict[str, Any]
+TxFunction = Callable[[AsyncManagedTransaction], Awaitable[T]]
+
+_SERVER_COMPONENTS = cypher("system/server_components")
+_AWAIT_INDEXES = cypher("system/await_indexes")
+
+
+class Graph:
+    """Read and write through managed transactions on a named database (cluster-ready)."""
+
+    def __init__(self, driver: neo4j.AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Graph:
+        auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value()) if settings.neo4j_auth else None
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=auth,
+            max_connection_pool_size=settings.neo4j_max_pool_size,
+            connection_acquisition_timeout=settings.dependency_timeout_seconds * 5,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings.neo4j_database)
+
+    async def close(self) -> None:
+        await self._driver.close()
+
+    async def read(self, query: CypherQuery, **params: Any) -> list[Record]:
+        """Run one read query; records come back as plain dicts."""
+        return await self.read_tx(_collect(query.text, params))
+
+    async def write(self, query: CypherQuery, **params: Any) -> list[Record]:
+        """Run one write query in its own transaction (retried by the driver: keep it idempotent)."""
+        return await self.write_tx(_collect(query.text, params))
+
+    async def read_tx(self, work: TxFunction[T]) -> T:
+        async with _translated_errors():
+            async with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+                return await s.execute_read(work)
+
+    async def write_tx(self, work: TxFunction[T]) -> T:
+        async with _translated_errors():
+            async with self._driver.session(database=self.database) as s:
+                return await s.execute_write(work)
+
+    async def ping(self) -> str:
+        """A real round trip; returns the server's kernel version."""
+        async with _translated_errors():
+            records, _, _ = await self._driver.execute_query(
+                _SERVER_COMPONENTS.text, database_=self.database, routing_=RoutingControl.READ
+            )
+        return f"{records[0]['name']} {records[0]['version']}"
+
+    async def apply_schema(self) -> int:
+        """Create every constraint and index of ``cypher/schema`` (idempotent: IF NOT EXISTS)."""
+        statements = schema_statements()
+        async with _translated_errors():
+            for statement in statements:
+                await self._driver.execute_query(
+                    cast(LiteralString, statement), database_=self.database, routing_=RoutingControl.WRITE
+                )
+            await self._driver.execute_query(_AWAIT_INDEXES.text, database_=self.database)
+        return len(statements)
+
+
+def _collect(text: LiteralString, params: dict[str, Any]) -> TxFunction[list[Record]]:
+    async def work(tx: AsyncManagedTransaction) -> list[Record]:
+        result = await tx.run(text, params)
+        return [record.data() for record in await result.fetch(1_000_000)]
+
+    return work
+
+
+class _translated_errors:
+    """Async context manager mapping driver errors onto AppError subclasses at the edge of graph/."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None or isinstance(exc, AppError):
+            return False
+        if isinstance(exc, neo4j_errors.ConstraintError):
+            raise Conflict(_constraint_detail(exc)) from exc
+        if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired | OSError):
+            raise Unavailable("neo4j is unavailable", code="dependency_unavailable") from exc
+        if isinstance(exc, neo4j_errors.TransientError):
+            raise Unavailable("neo4j is busy, retry shortly", code="dependency_unavailable") from exc
+        return False
+
+
+def _constraint_detail(exc: neo4j_errors.ConstraintError) -> str:
+    message = exc.message or ""
+    for prop in ("username_lower", "email", "id"):
+        if f"`{prop}`" in message or f"'{prop}'" in message or f" {prop} " in message:
+            return {"username_lower": "username is taken", "email": "email is already registered"}.get(
+                prop, "already exists"
+            )
+    return "already exists"
+
+
+async def connect_and_prepare(settings: Settings) -> Graph:
+    """Load the query library (fail fast on a missing file), connect, and apply the schema."""
+    load_queries()
+    graph = Graph.connect(settings)
+    try:
+        applied = await graph.apply_schema()
+    except BaseException:
+        await graph.close()
+        raise
+    log.info("neo4j schema applied (%d statements)", applied)
+    return graph

@@ -1,0 +1,88 @@
+"""Likes, comments and shares (reposts)."""
+
+from __future__ import annotations
+
+from core.errors import Forbidden, NotFound
+from core.ids import new_id
+from graph.driver import Graph, Record
+from graph.queries import cypher
+
+_LIKE = cypher("interactions/like_post")
+_UNLIKE = cypher("interactions/unlike_post")
+_LIST_LIKES = cypher("interactions/list_likes")
+_CREATE_COMMENT = cypher("interactions/create_comment")
+_LIST_COMMENTS = cypher("interactions/list_comments")
+_DELETE_COMMENT = cypher("interactions/delete_comment")
+_SHARE = cypher("interactions/share_post")
+_UNSHARE = cypher("interactions/unshare_post")
+
+
+
+async def like(graph: Graph, user_id: int, post_id: int, now_ms: int) -> int:
+    """Idempotent; returns the exact like_count. A post the user may not see is a 404."""
+    rows = await graph.write(_LIKE, user_id=user_id, post_id=post_id, now=now_ms)
+    if not rows or not rows[0]["visible"]:
+        raise NotFound("no such post", code="post_not_found")
+    count: int = rows[0]["like_count"]
+    return count
+
+
+async def unlike(graph: Graph, user_id: int, post_id: int) -> int:
+    rows = await graph.write(_UNLIKE, user_id=user_id, post_id=post_id)
+    if not rows:
+        raise NotFound("no such post", code="post_not_found")
+    count: int = rows[0]["like_count"]
+    return count
+
+
+async def list_likes(
+    graph: Graph, post_id: int, viewer_id: int, before: tuple[int, int] | None, limit: int
+) -> list[Record]:
+    before_at, before_id = before if before else (None, None)
+    return await graph.read(
+        _LIST_LIKES, post_id=post_id, viewer_id=viewer_id, before_at=before_at, before_id=before_id, limit=limit
+    )
+
+
+async def create_comment(graph: Graph, user_id: int, post_id: int, content: str, now_ms: int) -> Record:
+    rows = await graph.write(
+        _CREATE_COMMENT, comment_id=new_id(), user_id=user_id, post_id=post_id, content=content, now=now_ms
+    )
+    if not rows or not rows[0]["visible"]:
+        raise NotFound("no such post", code="post_not_found")
+    return rows[0]
+
+
+async def list_comments(
+    graph: Graph, post_id: int, viewer_id: int, after_id: int | None, limit: int
+) -> list[Record]:
+    return await graph.read(_LIST_COMMENTS, post_id=post_id, viewer_id=viewer_id, after_id=after_id, limit=limit)
+
+
+async def delete_comment(graph: Graph, comment_id: int, user_id: int) -> None:
+    rows = await graph.write(_DELETE_COMMENT, comment_id=comment_id, user_id=user_id)
+    if not rows:
+        raise NotFound("no such comment", code="comment_not_found")
+    if not rows[0]["allowed"]:
+        raise Forbidden("only the comment's author or the post's author can delete it", code="not_author")
+
+
+async def share(graph: Graph, user_id: int, post_id: int, quote: str | None, now_ms: int) -> int:
+    """Idempotent repost of a public post; returns the exact share_count."""
+    rows = await graph.write(
+        _SHARE, user_id=user_id, post_id=post_id, share_id=new_id(), quote=quote, event_id=new_id(), now=now_ms
+    )
+    if not rows or not rows[0]["visible"]:
+        raise NotFound("no such post", code="post_not_found")
+    if not rows[0]["shareable"]:
+        raise Forbidden("only public posts can be shared", code="not_shareable")
+    count: int = rows[0]["share_count"]
+    return count
+
+
+async def unshare(graph: Graph, user_id: int, post_id: int, now_ms: int) -> int:
+    rows = await graph.write(_UNSHARE, user_id=user_id, post_id=post_id, event_id=new_id(), now=now_ms)
+    if not rows:
+        raise NotFound("no such post", code="post_not_found")
+    count: int = rows[0]["share_count"]
+    return count
