@@ -11,11 +11,12 @@ redis_port() { echo "${FEEDGRAPH_REDIS_PORT:-6379}"; }
 # Run "$@" detached in its own session (survives the caller's exit and Ctrl-C), output appended
 # to $1, pid written to $2 by the process itself (exact even if setsid has to fork).
 _redis_spawn() {
-    local log="$1" pidfile="$2" i
+    local log="$1" pidfile="$2"
     shift 2
     rm -f "$pidfile"
+    # shellcheck disable=SC2016 # $$ and $@ are for the inner sh
     setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$log" 2>&1 &
-    for i in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.05; done
+    for _ in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.05; done
     echo "could not start (no pid file $pidfile); see $log" >&2
     return 1
 }

@@ -71,6 +71,7 @@ redis_cluster_start() {
         fi
         mkdir -p "$FG_DATA/redis-cluster/$p" || return 1
         rm -f "$FG_RUN/redis-cluster-$p.pid"
+        # shellcheck disable=SC2016 # $$ and $@ are for the inner sh
         setsid sh -c 'echo $$ >"$0"; exec "$@"' "$FG_RUN/redis-cluster-$p.pid" \
             redis-server --port "$p" --bind 127.0.0.1 --protected-mode no \
             --dir "$FG_DATA/redis-cluster/$p" --daemonize no --logfile "" \
@@ -114,7 +115,7 @@ redis_cluster_start() {
 }
 
 redis_cluster_stop() {
-    local p pid pids="" i
+    local p pid pids=""
     for p in $(_redis_cluster_ports); do
         pid="$(cat "$FG_RUN/redis-cluster-$p.pid" 2>/dev/null)"
         # only a live redis-server (guards against a recycled pid)
@@ -123,7 +124,7 @@ redis_cluster_stop() {
         fi
         rm -f "$FG_RUN/redis-cluster-$p.pid"
     done
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         for pid in $pids; do kill -0 "$pid" 2>/dev/null && break; pid=""; done
         [ -z "$pid" ] && return 0
         sleep 0.1

@@ -29,7 +29,7 @@ s3_install() {
         return 0
     fi
     if ! command -v go >/dev/null 2>&1; then
-        echo "s3_install: 'go' is not on PATH; VersityGW $version is built with 'go install' (needs Go >= 1.24)" >&2
+        echo "s3_install: 'go' is not on PATH; VersityGW $version is built with 'go install' (needs Go >= 1.25)" >&2
         return 1
     fi
     mkdir -p "$FG_OPT/bin" "$FG_LOGS" || return 1
@@ -50,11 +50,12 @@ s3_install() {
 # Run "$@" detached in its own session (survives the caller's exit and Ctrl-C), output appended
 # to $1, pid written to $2 by the process itself (exact even if setsid has to fork).
 _s3_spawn() {
-    local log="$1" pidfile="$2" i
+    local log="$1" pidfile="$2"
     shift 2
     rm -f "$pidfile"
+    # shellcheck disable=SC2016 # $$ and $@ are for the inner sh
     setsid sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >>"$log" 2>&1 &
-    for i in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.05; done
+    for _ in $(seq 50); do [ -s "$pidfile" ] && return 0; sleep 0.05; done
     echo "could not start (no pid file $pidfile); see $log" >&2
     return 1
 }
