@@ -6,7 +6,8 @@
 #   FEEDGRAPH_NEO4J_PORT       Bolt port on 127.0.0.1 (default 7687)
 #   FEEDGRAPH_NEO4J_AUTH       "none" (default) or "user/password" (auth on; password >= 8 chars,
 #                              set as the initial password while the user still has the factory one)
-#   FEEDGRAPH_NEO4J_HEAP       JVM heap, -Xms and -Xmx (default 512m)
+#   FEEDGRAPH_NEO4J_HEAP       JVM max heap, -Xmx (default 512m)
+#   FEEDGRAPH_NEO4J_HEAP_MIN   JVM initial heap, -Xms (default 128m; = HEAP costs ~250 MB more RSS)
 #   FEEDGRAPH_NEO4J_PAGECACHE  page cache size (default 256m)
 # Pinned version: NEO4J_VERSION in infra/versions.env, passed to Maven as -Dneo4j.version.
 # Build output: infra/neo4j/target/{classes,lib} (git-ignored). Data: $FG_DATA/neo4j. Log: $FG_LOGS/neo4j.log
@@ -79,7 +80,7 @@ neo4j_install() {
     echo "neo4j: building the Neo4j $NEO4J_VERSION launcher with Maven (first time downloads ~150 MB to ~/.m2) ..." >&2
     # Old jars of another version would stay on the classpath: start from a clean target/.
     rm -rf "$dir/target"
-    if ! mvn -B -q -f "$dir/pom.xml" -Dneo4j.version="$NEO4J_VERSION" package >"$buildlog" 2>&1; then
+    if ! mvn -B -q -Dstyle.color=never -f "$dir/pom.xml" -Dneo4j.version="$NEO4J_VERSION" package >"$buildlog" 2>&1; then
         echo "neo4j: Maven build of infra/neo4j failed (Neo4j $NEO4J_VERSION); last lines of $buildlog:" >&2
         tail -n 25 "$buildlog" >&2
         return 1
@@ -92,7 +93,7 @@ neo4j_install() {
 }
 
 neo4j_start() {
-    local dir java heap port auth user="neo4j" password="" pidfile log i
+    local dir java heap heap_min port auth user="neo4j" password="" pidfile log i
     dir="$(_neo4j_dir)"
     java="$(_neo4j_java)" || return 1
     if [[ ! -d "$dir/target/classes" || ! -d "$dir/target/lib" ]]; then
@@ -100,6 +101,7 @@ neo4j_start() {
         return 1
     fi
     heap="${FEEDGRAPH_NEO4J_HEAP:-512m}"
+    heap_min="${FEEDGRAPH_NEO4J_HEAP_MIN:-128m}"
     port="$(neo4j_port)"
     auth="${FEEDGRAPH_NEO4J_AUTH:-none}"
     if [[ "$auth" != "none" ]]; then
@@ -119,9 +121,10 @@ neo4j_start() {
     # New session (survives the calling shell); the wrapper writes its own pid, then execs java,
     # so the pid file holds the JVM's pid even if setsid had to fork. The password goes through the
     # environment, not the command line.
+    # shellcheck disable=SC2016 # $$/$0/$@ belong to the inner bash
     FEEDGRAPH_NEO4J_INITIAL_PASSWORD="$password" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
         "$java" \
-        -Xms"$heap" -Xmx"$heap" \
+        -Xms"$heap_min" -Xmx"$heap" \
         -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow \
         -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true \
         -Dlog4j2.disable.jmx=true -Dfile.encoding=UTF-8 \
@@ -150,7 +153,8 @@ neo4j_start() {
 neo4j_ready() {
     local port reply
     port="$(neo4j_port)"
-    reply="$(timeout 3 bash -c '
+    # shellcheck disable=SC2016 # $0 belongs to the inner bash
+    reply="$(timeout 2 bash -c '
         exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
         printf "\x60\x60\xb0\x17\x00\x08\x08\x05\x00\x02\x04\x04\x00\x00\x01\x04\x00\x00\x00\x03" >&3
         head -c 4 <&3 | od -An -tx1 | tr -d " \n"

@@ -1,0 +1,149 @@
+"""The event stream: post and share events on a Redis Stream, read by consumer groups.
+
+Each consumer group (fan-out now; search indexing and notifications later) gets every event. A worker
+acknowledges an event only after handling it; entries left pending by a dead worker are reclaimed by
+another after ``reclaim_idle_ms``; an event that keeps failing is parked on a dead-letter stream after
+``max_deliveries`` attempts so that it cannot block the group. Handlers must be idempotent: an event
+can be delivered more than once (a relay republishes, a reclaimed entry is retried)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import ResponseError
+
+log = logging.getLogger(__name__)
+
+STREAM = "fg:events"
+DEAD_LETTERS = "fg:events:dead"
+# Approximate cap of the stream: far more than any consumer lag we accept, bounded memory.
+STREAM_MAXLEN = 1_000_000
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, from an OutboxEvent node: ``type`` and its ids (strings in the stream)."""
+
+    id: int
+    type: str
+    post_id: int
+    actor_id: int
+    share_id: int | None = None
+    media_ids: tuple[int, ...] = ()
+
+    def to_fields(self) -> dict[str, str]:
+        fields = {"id": str(self.id), "type": self.type, "post_id": str(self.post_id), "actor_id": str(self.actor_id)}
+        if self.share_id is not None:
+            fields["share_id"] = str(self.share_id)
+        if self.media_ids:
+            fields["media_ids"] = ",".join(str(m) for m in self.media_ids)
+        return fields
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> Event:
+        data = {_text(k): _text(v) for k, v in fields.items()}
+        return cls(
+            id=int(data["id"]),
+            type=data["type"],
+            post_id=int(data["post_id"]),
+            actor_id=int(data["actor_id"]),
+            share_id=int(data["share_id"]) if data.get("share_id") else None,
+            media_ids=tuple(int(m) for m in data["media_ids"].split(",")) if data.get("media_ids") else (),
+        )
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Event:
+        return cls(
+            id=record["id"],
+            type=record["type"],
+            post_id=record["post_id"],
+            actor_id=record["actor_id"],
+            share_id=record.get("share_id"),
+            media_ids=tuple(record.get("media_ids") or ()),
+        )
+
+
+Handler = Callable[[list[Event]], Awaitable[None]]
+
+
+class EventStream:
+    def __init__(self, redis: Redis | RedisCluster, stream: str = STREAM) -> None:
+        self._redis = redis
+        self.stream = stream
+
+    async def publish(self, events: list[Event]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.xadd(self.stream, event.to_fields(), maxlen=STREAM_MAXLEN, approximate=True)
+            await pipe.execute()
+
+    async def ensure_group(self, group: str) -> None:
+        """Create the consumer group (from the stream's start) if it does not exist."""
+        try:
+            await self._redis.xgroup_create(self.stream, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def consume_once(
+        self,
+        group: str,
+        consumer: str,
+        handler: Handler,
+        *,
+        count: int = 200,
+        block_ms: int = 1000,
+        reclaim_idle_ms: int = 30_000,
+        max_deliveries: int = 5,
+    ) -> int:
+        """Handle one batch: first entries abandoned by dead consumers, else new ones. Returns how many."""
+        reclaimed = await self._redis.xautoclaim(
+            self.stream, group, consumer, min_idle_time=reclaim_idle_ms, start_id="0-0", count=count
+        )
+        entries = [(eid, fields) for eid, fields in reclaimed[1] if fields]
+        if entries:
+            entries = await self._park_poison(group, entries, max_deliveries)
+        else:
+            response = await self._redis.xreadgroup(group, consumer, {self.stream: ">"}, count=count, block=block_ms)
+            entries = [entry for _, stream_entries in response for entry in stream_entries] if response else []
+        if not entries:
+            return 0
+        await handler([Event.from_fields(fields) for _, fields in entries])
+        await self._redis.xack(self.stream, group, *[eid for eid, _ in entries])
+        return len(entries)
+
+    async def _park_poison(
+        self, group: str, entries: list[tuple[Any, Any]], max_deliveries: int
+    ) -> list[tuple[Any, Any]]:
+        """Move entries delivered too often to the dead-letter stream; return the rest."""
+        first, last = entries[0][0], entries[-1][0]
+        pending = await self._redis.xpending_range(self.stream, group, min=first, max=last, count=len(entries))
+        deliveries = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        keep = []
+        for eid, fields in entries:
+            if deliveries.get(_text(eid), 0) > max_deliveries:
+                log.error("event %s failed %d times; parked on %s", _text(eid), max_deliveries, DEAD_LETTERS)
+                await self._redis.xadd(DEAD_LETTERS, {**fields, "group": group}, maxlen=100_000, approximate=True)
+                await self._redis.xack(self.stream, group, eid)
+            else:
+                keep.append((eid, fields))
+        return keep
+
+    async def pending_count(self, group: str) -> int:
+        info = await self._redis.xpending(self.stream, group)
+        return int(info["pending"])
+
+    async def group_lag(self, group: str) -> int:
+        """Entries not yet delivered to the group (0 when it is caught up)."""
+        for info in await self._redis.xinfo_groups(self.stream):
+            if _text(info["name"]) == group:
+                return int(info.get("lag") or 0)
+        return 0
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,1 @@
+"""The ``feedgraph`` command line (typer)."""
