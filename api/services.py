@@ -15,6 +15,7 @@ from core.errors import AppError
 from core.passwords import Passwords
 from core.settings import Settings
 from core.tokens import Tokens
+from feed.service import FeedService
 from graph.driver import Graph
 from graph.queries import load_queries
 from media.storage import ObjectStore
@@ -36,6 +37,7 @@ class Services:
     passwords: Passwords
     tokens: Tokens
     rate_limiter: RateLimiter
+    feed: FeedService
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _prepare_task: asyncio.Task[None] | None = None
 
@@ -44,15 +46,17 @@ class Services:
         """Create the clients (no connection is made yet) and load the Cypher library (fail fast)."""
         load_queries()
         redis = connect_redis(settings)
+        graph = Graph.connect(settings)
         return cls(
             settings=settings,
-            graph=Graph.connect(settings),
+            graph=graph,
             redis=redis,
             store=ObjectStore.connect(settings),
             search=connect_opensearch(settings),
             passwords=Passwords(settings),
             tokens=Tokens(settings),
             rate_limiter=RateLimiter(redis, settings.write_rate_limit_per_minute),
+            feed=FeedService.build(settings, graph, redis),
         )
 
     async def prepare(self) -> None:

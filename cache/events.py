@@ -34,6 +34,7 @@ class Event:
     actor_id: int
     share_id: int | None = None
     media_ids: tuple[int, ...] = ()
+    visibility: str | None = None
 
     def to_fields(self) -> dict[str, str]:
         fields = {"id": str(self.id), "type": self.type, "post_id": str(self.post_id), "actor_id": str(self.actor_id)}
@@ -41,6 +42,8 @@ class Event:
             fields["share_id"] = str(self.share_id)
         if self.media_ids:
             fields["media_ids"] = ",".join(str(m) for m in self.media_ids)
+        if self.visibility:
+            fields["visibility"] = self.visibility
         return fields
 
     @classmethod
@@ -53,6 +56,7 @@ class Event:
             actor_id=int(data["actor_id"]),
             share_id=int(data["share_id"]) if data.get("share_id") else None,
             media_ids=tuple(int(m) for m in data["media_ids"].split(",")) if data.get("media_ids") else (),
+            visibility=data.get("visibility"),
         )
 
     @classmethod
@@ -64,6 +68,7 @@ class Event:
             actor_id=record["actor_id"],
             share_id=record.get("share_id"),
             media_ids=tuple(record.get("media_ids") or ()),
+            visibility=record.get("visibility"),
         )
 
 

@@ -38,6 +38,7 @@ class TimelineState(Enum):
 class TimelinePage:
     state: TimelineState
     entries: list[int]
+    length: int = 0  # entries the whole timeline holds: at the cap, older ones live only in the graph
 
 
 class Timelines:
@@ -85,9 +86,16 @@ class Timelines:
     async def page(self, owner_id: int, before: int | None, count: int) -> TimelinePage:
         """Up to ``count`` entries older than ``before`` (newest first); refreshes the TTL."""
         raw = await self._page(keys=[self.key(owner_id)], args=[before or "", count, self.ttl_seconds])
-        state = TimelineState(_text(raw[0]))
-        entries = [int(v) for v in raw[1:] if _text(v) != _EMPTY_MARK]
-        return TimelinePage(state, entries)
+        return _parse_page(raw)
+
+    async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
+        """:meth:`page` for several timelines in one pipelined round trip."""
+        if not owner_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for owner in owner_ids:
+                await self._page(keys=[self.key(owner)], args=[before or "", count, self.ttl_seconds], client=pipe)
+            return [_parse_page(raw) for raw in await pipe.execute()]
 
     async def rebuild(self, owner_id: int, load: Callable[[], Awaitable[list[int]]]) -> None:
         """Rebuild from the graph: plant the sentinel, load entries, merge with anything pushed meanwhile."""
@@ -106,6 +114,14 @@ class Timelines:
         """Bytes Redis uses for this timeline (MEMORY USAGE, all samples)."""
         used = await self._redis.memory_usage(self.key(owner_id), samples=0)
         return int(used or 0)
+
+
+def _parse_page(raw: list[bytes | int]) -> TimelinePage:
+    state = TimelineState(_text(raw[0]))  # type: ignore[arg-type]
+    if state is not TimelineState.OK:
+        return TimelinePage(state, [])
+    entries = [int(v) for v in raw[2:] if _text(v) != _EMPTY_MARK]  # type: ignore[arg-type]
+    return TimelinePage(state, entries, int(raw[1]))
 
 
 def _text(value: bytes | str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
-from api.deps import CurrentUser, GraphDep, Writer
+from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_one, cursor_two, page
 from api.schemas.common import Limit, parse_id
 from api.schemas.posts import (
@@ -31,19 +31,23 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 
 
 @router.post("/posts", status_code=status.HTTP_201_CREATED, response_model=PostOut)
-async def create_post(body: PostCreate, graph: GraphDep, me: Writer) -> PostOut:
+async def create_post(body: PostCreate, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> PostOut:
+    """Publish a post. It reaches followers' feeds through the event stream (fan-out on write)."""
     if body.media_ids:
         # No media can exist before the media service does: every id is unknown.
         raise Invalid(f"unknown media id {body.media_ids[0]!r}", code="unknown_media")
+    event_id = new_id()
     row = await posts.create_post(
-        graph,
+        services.graph,
         post_id=new_id(),
         author_id=me,
         content=body.content,
         visibility=body.visibility.value,
         media_ids=[],
+        event_id=event_id,
         now_ms=now_ms(),
     )
+    tasks.add_task(services.feed.publish_soon, event_id)
     return PostOut.from_record(row)
 
 
@@ -53,9 +57,11 @@ async def get_post(post_id: str, graph: GraphDep, viewer: CurrentUser) -> PostOu
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_post(post_id: str, graph: GraphDep, me: Writer) -> Response:
+async def delete_post(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> Response:
     """Author only. Comments, likes and shares go with the post."""
-    await posts.delete_post(graph, parse_id(post_id, "post_id"), me, now_ms())
+    event_id = new_id()
+    await posts.delete_post(services.graph, parse_id(post_id, "post_id"), me, event_id, now_ms())
+    tasks.add_task(services.feed.publish_soon, event_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,14 +123,20 @@ async def delete_comment(comment_id: str, graph: GraphDep, me: Writer) -> Respon
 
 
 @router.post("/posts/{post_id}/share", response_model=ShareOut)
-async def share(post_id: str, graph: GraphDep, me: Writer, body: ShareCreate | None = None) -> ShareOut:
+async def share(
+    post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks, body: ShareCreate | None = None
+) -> ShareOut:
     """Repost (idempotent), with an optional quote. Only public posts can be shared."""
-    pid = parse_id(post_id, "post_id")
+    pid, event_id = parse_id(post_id, "post_id"), new_id()
     quote = body.quote if body and body.quote else None
-    return ShareOut(post_id=pid, shared=True, share_count=await interactions.share(graph, me, pid, quote, now_ms()))
+    count = await interactions.share(services.graph, me, pid, quote, event_id, now_ms())
+    tasks.add_task(services.feed.publish_soon, event_id)
+    return ShareOut(post_id=pid, shared=True, share_count=count)
 
 
 @router.delete("/posts/{post_id}/share", response_model=ShareOut)
-async def unshare(post_id: str, graph: GraphDep, me: Writer) -> ShareOut:
-    pid = parse_id(post_id, "post_id")
-    return ShareOut(post_id=pid, shared=False, share_count=await interactions.unshare(graph, me, pid, now_ms()))
+async def unshare(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> ShareOut:
+    pid, event_id = parse_id(post_id, "post_id"), new_id()
+    count = await interactions.unshare(services.graph, me, pid, event_id, now_ms())
+    tasks.add_task(services.feed.publish_soon, event_id)
+    return ShareOut(post_id=pid, shared=False, share_count=count)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentUser, GraphDep, Writer
+from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_two, page
 from api.schemas.common import Limit, parse_id
 from api.schemas.users import FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
@@ -66,10 +66,12 @@ def _user_page(rows: list[Record], limit: int) -> UserPage:
 
 
 @router.post("/{user_id}/follow", response_model=FollowOut)
-async def follow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
+async def follow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut:
     """Idempotent. 400 for yourself, 404 for an unknown user, 403 when a block stands either way."""
     target = parse_id(user_id, "user_id")
-    state = await social.follow(graph, me, target, now_ms())
+    state = await social.follow(services.graph, me, target, now_ms())
+    if state.changed:
+        await services.feed.follows_changed(me)
     return FollowOut(
         user_id=target,
         following=True,
@@ -79,9 +81,11 @@ async def follow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
 
 
 @router.delete("/{user_id}/follow", response_model=FollowOut)
-async def unfollow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
+async def unfollow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut:
     target = parse_id(user_id, "user_id")
-    state = await social.unfollow(graph, me, target)
+    state = await social.unfollow(services.graph, me, target)
+    if state.changed:
+        await services.feed.follows_changed(me)
     return FollowOut(
         user_id=target,
         following=False,
@@ -91,10 +95,11 @@ async def unfollow(user_id: str, graph: GraphDep, me: Writer) -> FollowOut:
 
 
 @router.post("/{user_id}/block", response_model=RelationOut)
-async def block(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+async def block(user_id: str, services: ServicesDep, me: Writer) -> RelationOut:
     """Idempotent. Removes follows both ways; each then sees nothing of the other."""
     target = parse_id(user_id, "user_id")
-    await social.block(graph, me, target, now_ms())
+    await social.block(services.graph, me, target, now_ms())
+    await services.feed.follows_changed(me, target)
     return RelationOut(user_id=target, blocked=True)
 
 

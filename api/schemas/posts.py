@@ -134,3 +134,37 @@ class ShareOut(BaseModel):
     post_id: IdStr
     shared: bool
     share_count: int
+
+
+class FeedItemOut(PostOut):
+    """A post in a feed; a repost carries who shared it, when, and their quote."""
+
+    entry_id: IdStr
+    shared_by: AuthorOut | None = None
+    quote: str | None = None
+    shared_at: Timestamp | None = None
+
+    @classmethod
+    def from_entry(cls, row: dict[str, Any]) -> FeedItemOut:
+        post = PostOut.from_record(row)
+        sharer = row.get("shared_by")
+        return cls(
+            **post.model_dump(),
+            entry_id=row["entry_id"],
+            shared_by=AuthorOut(
+                user_id=sharer["id"],
+                username=sharer["username"],
+                display_name=sharer.get("display_name"),
+                avatar=sharer.get("avatar_url"),
+            )
+            if sharer
+            else None,
+            quote=row.get("quote"),
+            shared_at=row.get("shared_at"),
+        )
+
+
+class FeedPageOut(BaseModel):
+    posts: list[FeedItemOut]
+    next_cursor: str | None
+    has_more: bool

@@ -1,12 +1,12 @@
 -- Read up to ARGV[2] entries older than ARGV[1] ('' = from the newest) and refresh the TTL.
 -- KEYS[1] timeline   ARGV[1] before id or ''   ARGV[2] count   ARGV[3] ttl seconds
--- Returns {'missing'} | {'building'} | {'ok', id, id, ...}. The '0' sentinel at the tail marks a
+-- Returns {'missing'} | {'building'} | {'ok', length, id, id, ...} (length: entries in the timeline). The '0' sentinel at the tail marks a
 -- timeline whose rebuild from the graph has begun but not finished.
 local key, before, count, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if redis.call('EXISTS', key) == 0 then return {'missing'} end
 if redis.call('LINDEX', key, -1) == '0' then return {'building'} end
 redis.call('EXPIRE', key, ttl)
-local result = {'ok'}
+local result = {'ok', redis.call('LLEN', key)}
 local start = 0
 if before ~= '' then
   local size, step, found = redis.call('LLEN', key), 128, false

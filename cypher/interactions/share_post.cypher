@@ -15,7 +15,7 @@ WITH v, p, visible, visible AND p.visibility = 'public' AS shareable,
 FOREACH (_ IN CASE WHEN shareable AND NOT existed THEN [1] ELSE [] END |
   CREATE (v)-[:SHARED {id: $share_id, at: $now, quote: $quote}]->(p)
   CREATE (:OutboxEvent {id: $event_id, type: 'post_shared', post_id: p.id, share_id: $share_id,
-                        actor_id: v.id, created_at: $now})
+                        actor_id: v.id, visibility: 'public', created_at: $now})
 )
 SET p.share_count = COUNT { (p)<-[:SHARED]-() }
 REMOVE p._lock

@@ -12,7 +12,7 @@ CREATE (p:Post {
 CREATE (a)-[:POSTED]->(p)
 SET a.post_count = a.post_count + 1
 CREATE (:OutboxEvent {id: $event_id, type: 'post_created', post_id: $post_id, actor_id: $author_id,
-                      created_at: $now})
+                      visibility: $visibility, created_at: $now})
 WITH a, p
 CALL (p) {
   UNWIND $hashtags AS tag

@@ -13,3 +13,7 @@ CREATE INDEX liked_at IF NOT EXISTS FOR ()-[l:LIKED]-() ON (l.at);
 // An author's posts newest first: equality on author_id, then id descending straight from the index
 // (author timelines and the celebrity pull read the first page without scanning all posts).
 CREATE INDEX post_author_id IF NOT EXISTS FOR (p:Post) ON (p.author_id, p.id);
+// Shares are feed entries with their own time-ordered id: hydration finds them by it.
+CREATE INDEX shared_id IF NOT EXISTS FOR ()-[s:SHARED]-() ON (s.id);
+// Celebrities (posts pulled at read time) are found among a user's followees by this flag.
+CREATE INDEX user_pull_feed IF NOT EXISTS FOR (u:User) ON (u.pull_feed);

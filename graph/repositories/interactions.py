@@ -67,10 +67,10 @@ async def delete_comment(graph: Graph, comment_id: int, user_id: int) -> None:
         raise Forbidden("only the comment's author or the post's author can delete it", code="not_author")
 
 
-async def share(graph: Graph, user_id: int, post_id: int, quote: str | None, now_ms: int) -> int:
+async def share(graph: Graph, user_id: int, post_id: int, quote: str | None, event_id: int, now_ms: int) -> int:
     """Idempotent repost of a public post; returns the exact share_count."""
     rows = await graph.write(
-        _SHARE, user_id=user_id, post_id=post_id, share_id=new_id(), quote=quote, event_id=new_id(), now=now_ms
+        _SHARE, user_id=user_id, post_id=post_id, share_id=new_id(), quote=quote, event_id=event_id, now=now_ms
     )
     if not rows or not rows[0]["visible"]:
         raise NotFound("no such post", code="post_not_found")
@@ -80,8 +80,8 @@ async def share(graph: Graph, user_id: int, post_id: int, quote: str | None, now
     return count
 
 
-async def unshare(graph: Graph, user_id: int, post_id: int, now_ms: int) -> int:
-    rows = await graph.write(_UNSHARE, user_id=user_id, post_id=post_id, event_id=new_id(), now=now_ms)
+async def unshare(graph: Graph, user_id: int, post_id: int, event_id: int, now_ms: int) -> int:
+    rows = await graph.write(_UNSHARE, user_id=user_id, post_id=post_id, event_id=event_id, now=now_ms)
     if not rows:
         raise NotFound("no such post", code="post_not_found")
     count: int = rows[0]["share_count"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from core import text
 from core.errors import Forbidden, NotFound
-from core.ids import new_id
 from graph.driver import Graph, Record
 from graph.queries import cypher
 
@@ -15,7 +14,15 @@ _LIST_USER_POSTS = cypher("posts/list_user_posts")
 
 
 async def create_post(
-    graph: Graph, *, post_id: int, author_id: int, content: str, visibility: str, media_ids: list[int], now_ms: int
+    graph: Graph,
+    *,
+    post_id: int,
+    author_id: int,
+    content: str,
+    visibility: str,
+    media_ids: list[int],
+    event_id: int,
+    now_ms: int,
 ) -> Record:
     """Create the post with its hashtags, mentions and outbox event in one transaction."""
     rows = await graph.write(
@@ -27,7 +34,7 @@ async def create_post(
         media_ids=media_ids,
         hashtags=text.hashtags(content),
         mentions=text.mentions(content),
-        event_id=new_id(),
+        event_id=event_id,
         now=now_ms,
     )
     if not rows:
@@ -43,9 +50,9 @@ async def get_post(graph: Graph, post_id: int, viewer_id: int) -> Record:
     return rows[0]
 
 
-async def delete_post(graph: Graph, post_id: int, user_id: int, now_ms: int) -> list[int]:
+async def delete_post(graph: Graph, post_id: int, user_id: int, event_id: int, now_ms: int) -> list[int]:
     """Delete by the author only; returns the media ids the post carried."""
-    rows = await graph.write(_DELETE_POST, post_id=post_id, user_id=user_id, event_id=new_id(), now=now_ms)
+    rows = await graph.write(_DELETE_POST, post_id=post_id, user_id=user_id, event_id=event_id, now=now_ms)
     if not rows:
         raise NotFound("no such post", code="post_not_found")
     if not rows[0]["is_author"]:

@@ -1,0 +1,32 @@
+"""The home feed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentUser, ServicesDep
+from api.pagination import cursor_one
+from api.schemas.common import Limit
+from api.schemas.posts import FeedItemOut, FeedPageOut
+from core.cursor import encode_cursor
+
+router = APIRouter(tags=["feed"])
+
+
+@router.get("/feed", response_model=FeedPageOut)
+async def home_feed(
+    services: ServicesDep,
+    viewer: CurrentUser,
+    limit: Limit = 20,
+    before: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> FeedPageOut:
+    """Newest first: followed accounts' posts and reposts (pushed or, for celebrities, pulled) and
+    the viewer's own, without what the viewer may not see or has muted."""
+    page = await services.feed.reader.read(viewer, cursor_one(before), limit)
+    return FeedPageOut(
+        posts=[FeedItemOut.from_entry(row) for row in page.items],
+        next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,
+        has_more=page.has_more,
+    )

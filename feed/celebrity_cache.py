@@ -1,0 +1,38 @@
+"""Per-reader cache of the celebrities they follow (whose entries are pulled at read time).
+
+Asking the graph on every feed read would put a traversal of all followees on the hot path; the
+answer changes only when the reader follows or unfollows a celebrity or an author switches between
+push and pull, and each of those forgets the cached value."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from redis.asyncio import Redis, RedisCluster
+
+# Bounds staleness should an invalidation be missed; fan-out keeps pushing this long after a switch.
+TTL_SECONDS = 60
+
+
+class PullFolloweesCache:
+    def __init__(self, redis: Redis | RedisCluster) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def key(user_id: int) -> str:
+        return f"cf:{{{user_id}}}"
+
+    async def get(self, user_id: int, load: Callable[[], Awaitable[list[int]]]) -> list[int]:
+        cached = await self._redis.get(self.key(user_id))
+        if cached is not None:
+            text = cached.decode() if isinstance(cached, bytes) else str(cached)
+            return [int(v) for v in text.split(",") if v]
+        ids = await load()
+        await self._redis.set(self.key(user_id), ",".join(str(i) for i in ids), ex=TTL_SECONDS)
+        return ids
+
+    async def forget(self, user_ids: Iterable[int]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.delete(self.key(user_id))
+            await pipe.execute()

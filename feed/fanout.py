@@ -1,0 +1,119 @@
+"""Fan-out on write: the ``fanout`` consumer group's handler of post and share events.
+
+For an ordinary author, the entry (a post id or a share id) goes into the home timeline of every
+follower who is active, read from the graph in batches and written with pipelined server-side
+scripts. A celebrity's entries go only into their own pull list, which readers merge at read time.
+Everything here is idempotent: a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from cache.events import Event
+from cache.timeline import Timelines
+from core.clock import now_ms
+from feed.celebrity_cache import PullFolloweesCache
+from feed.policy import CelebrityPolicy, Transition
+from graph.driver import Graph
+from graph.repositories import feed as feed_graph
+
+log = logging.getLogger(__name__)
+
+GROUP = "fanout"
+# Entries of an author copied into each follower's timeline when the author goes back to push.
+BACKFILL_ENTRIES = 200
+_DAY_MS = 86_400_000
+# The activity mark in the graph is refreshed at most hourly (feed/reader.py): widen the window by it.
+_ACTIVITY_SLACK_MS = 3_600_000
+
+
+class FanOut:
+    def __init__(
+        self,
+        graph: Graph,
+        home: Timelines,
+        pulls: Timelines,
+        pull_cache: PullFolloweesCache,
+        policy: CelebrityPolicy,
+        *,
+        batch_size: int,
+        active_days: int,
+    ) -> None:
+        self._graph = graph
+        self._home = home
+        self._pulls = pulls
+        self._pull_cache = pull_cache
+        self._policy = policy
+        self._batch_size = batch_size
+        self._active_ms = active_days * _DAY_MS + _ACTIVITY_SLACK_MS
+
+    async def handle(self, events: list[Event]) -> None:
+        for event in events:
+            if event.type == "post_created":
+                await self.deliver(event.actor_id, event.post_id, event.visibility or "public")
+            elif event.type == "post_shared" and event.share_id is not None:
+                await self.deliver(event.actor_id, event.share_id, "public")
+            elif event.type == "post_deleted":
+                await self.withdraw(event.actor_id, event.post_id)
+            elif event.type == "post_unshared" and event.share_id is not None:
+                await self.withdraw(event.actor_id, event.share_id)
+            else:
+                log.warning("fan-out ignores event %s of type %s", event.id, event.type)
+
+    async def deliver(self, author_id: int, entry_id: int, visibility: str) -> int:
+        """Put a new entry where its readers will find it; returns the number of timeline inserts."""
+        await self._home.push(entry_id, [author_id])  # the author's own feed shows their entries
+        if visibility == "private":
+            return 1
+        state = await feed_graph.author_state(self._graph, author_id)
+        if state is None:  # the author is gone
+            return 0
+        pull_feed, pull_since = await self._apply_transition(author_id, state)
+        await self._pulls.push(entry_id, [author_id])  # no-op unless the author has a pull list
+        if not self._policy.pushes(pull_feed, pull_since, now_ms()):
+            return 1
+        inserted = 1
+        active_since = now_ms() - self._active_ms
+        async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since):
+            inserted += await self._home.push(entry_id, batch)
+        return inserted
+
+    async def withdraw(self, author_id: int, entry_id: int) -> None:
+        """Remove a deleted post or withdrawn share from every timeline that may hold it."""
+        await self._home.unpush(entry_id, [author_id])
+        await self._pulls.unpush(entry_id, [author_id])
+        async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):
+            await self._home.unpush(entry_id, batch)
+
+    async def _apply_transition(self, author_id: int, state: feed_graph.AuthorState) -> tuple[bool, int | None]:
+        """Switch the author between push and pull when they crossed the threshold; no gap, no duplicate
+        (readers merge by id, so an entry found both pushed and pulled shows once)."""
+        transition = self._policy.transition(state)
+        now = now_ms()
+        if transition is Transition.TO_PULL:
+            # Pull list first, then the flag, then the readers' caches: from the flag on, readers pull.
+            await self._pulls.rebuild(
+                author_id, lambda: feed_graph.author_recent_entries(self._graph, author_id, self._pulls.cap)
+            )
+            await feed_graph.set_pull_feed(self._graph, author_id, True, now)
+            await self._forget_pull_caches(author_id)
+            log.info("author %s now pulled at read time (%s followers)", author_id, state.follower_count)
+            return True, now
+        if transition is Transition.TO_PUSH:
+            # Backfill first, so that entries made while pulled stay in followers' feeds once they stop
+            # pulling; only then clear the flag and the readers' caches.
+            recent = await feed_graph.author_recent_entries(self._graph, author_id, BACKFILL_ENTRIES)
+            active_since = now - self._active_ms
+            async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since):
+                for follower in batch:
+                    await self._home.push_many(recent, follower)
+            await feed_graph.set_pull_feed(self._graph, author_id, False, now)
+            await self._forget_pull_caches(author_id)
+            await self._pulls.drop(author_id)
+            log.info("author %s pushed on write again (%s followers)", author_id, state.follower_count)
+            return False, None
+        return state.pull_feed, state.pull_since
+
+    async def _forget_pull_caches(self, author_id: int) -> None:
+        async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):
+            await self._pull_cache.forget(batch)

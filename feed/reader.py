@@ -1,0 +1,119 @@
+"""The home feed read: push timeline + celebrity pull, merged by id, filtered, hydrated, paged.
+
+Entry ids are time-ordered, so merging sources newest-first is a merge by id and the cursor is just
+the last entry id shown. The user's own entries are in their own timeline (fan-out and rebuild both
+put them there)."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis, RedisCluster
+
+from cache.timeline import TimelinePage, Timelines, TimelineState
+from core.clock import now_ms
+from feed.celebrity_cache import PullFolloweesCache
+from graph.driver import Graph, Record
+from graph.repositories import feed as feed_graph
+
+# Hydration drops entries the viewer may not see; fetch a few more than asked so one round trip
+# usually fills the page, and give up refilling after a few rounds (a sparse page still has a cursor).
+_OVERFETCH = 1.5
+_MAX_ROUNDS = 4
+# The graph learns of a feed read at most this often (it drives fan-out to active users only).
+_ACTIVITY_MARK_SECONDS = 3600
+
+
+_GraphSource = Callable[[int, int | None, int], Awaitable[list[int]]]
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[Record]
+    next_before: int | None
+    has_more: bool
+
+
+class FeedReader:
+    def __init__(
+        self, graph: Graph, redis: Redis | RedisCluster, home: Timelines, pulls: Timelines, pull_cache: PullFolloweesCache
+    ) -> None:
+        self._graph = graph
+        self._redis = redis
+        self._home = home
+        self._pulls = pulls
+        self._pull_cache = pull_cache
+
+    async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
+        await self._mark_active(viewer_id)
+        pulled = await self._pull_cache.get(viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id))
+        shown: list[Record] = []
+        cursor, exhausted = before, False
+        for _ in range(_MAX_ROUNDS):
+            want = int((limit + 1 - len(shown)) * _OVERFETCH) + 1
+            candidates = await self._candidates(viewer_id, pulled, cursor, want)
+            exhausted = len(candidates) < want
+            if candidates:
+                shown += await feed_graph.hydrate(self._graph, candidates, viewer_id)
+                cursor = candidates[-1]
+            if len(shown) > limit or exhausted:
+                break
+        if len(shown) > limit:
+            items = shown[:limit]
+            return FeedPage(items, items[-1]["entry_id"], True)
+        if not exhausted:  # many entries were hidden: hand back a cursor past what was examined
+            return FeedPage(shown, cursor, True)
+        return FeedPage(shown, None, False)
+
+    async def _candidates(self, viewer_id: int, pulled: list[int], before: int | None, count: int) -> list[int]:
+        """The next ``count`` entry ids older than ``before`` across every source, newest first."""
+        sources = [await self._home_entries(viewer_id, before, count)]
+        if pulled:
+            pages = await self._pulls.page_many(pulled, before, count)
+            for author_id, page in zip(pulled, pages, strict=True):
+                sources.append(await self._pull_entries(author_id, page, before, count))
+        merged: list[int] = []
+        for entry in heapq.merge(*sources, reverse=True):
+            if not merged or merged[-1] != entry:
+                merged.append(entry)
+                if len(merged) == count:
+                    break
+        return merged
+
+    async def _home_entries(self, viewer_id: int, before: int | None, count: int) -> list[int]:
+        page = await self._home.page(viewer_id, before, count)
+        if page.state is not TimelineState.OK:
+            await self._home.rebuild(viewer_id, lambda: self._timeline_from_graph(viewer_id, None, self._home.cap))
+            page = await self._home.page(viewer_id, before, count)
+        return await self._beyond_cap(page, before, count, self._home.cap, viewer_id, self._timeline_from_graph)
+
+    async def _pull_entries(self, author_id: int, page: TimelinePage, before: int | None, count: int) -> list[int]:
+        if page.state is not TimelineState.OK:
+            await self._pulls.rebuild(
+                author_id, lambda: feed_graph.author_recent_entries(self._graph, author_id, self._pulls.cap)
+            )
+            page = await self._pulls.page(author_id, before, count)
+        return await self._beyond_cap(page, before, count, self._pulls.cap, author_id, self._author_from_graph)
+
+    @staticmethod
+    async def _beyond_cap(
+        page: TimelinePage, before: int | None, count: int, cap: int, owner: int, load: _GraphSource
+    ) -> list[int]:
+        """A capped list holds only the newest entries: when a page runs past its end, read on in the graph."""
+        entries = page.entries
+        if len(entries) >= count or page.length < cap:
+            return entries
+        oldest = entries[-1] if entries else before
+        return entries + await load(owner, oldest, count - len(entries))
+
+    async def _timeline_from_graph(self, viewer_id: int, before: int | None, count: int) -> list[int]:
+        return await feed_graph.timeline_entries(self._graph, viewer_id, per_author=count, limit=count, before_id=before)
+
+    async def _author_from_graph(self, author_id: int, before: int | None, count: int) -> list[int]:
+        return await feed_graph.author_recent_entries(self._graph, author_id, count, before_id=before)
+
+    async def _mark_active(self, viewer_id: int) -> None:
+        if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=_ACTIVITY_MARK_SECONDS):
+            await feed_graph.touch_feed_read(self._graph, viewer_id, now_ms())

@@ -1,0 +1,101 @@
+"""The background worker: the outbox relay sweep and the fan-out consumer. Run several to scale."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from api.services import Services
+from core.settings import Settings
+from feed.fanout import GROUP as FANOUT_GROUP
+from feed.service import FeedService
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_SECONDS = 1.0
+# After a failure (a dependency down), wait this long, doubling up to the maximum.
+_BACKOFF_START, _BACKOFF_MAX = 0.5, 10.0
+
+
+class Worker:
+    def __init__(self, feed: FeedService, consumer: str | None = None) -> None:
+        self.feed = feed
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+
+    async def setup(self) -> None:
+        await self.feed.stream.ensure_group(FANOUT_GROUP)
+
+    async def sweep_once(self) -> int:
+        return await self.feed.relay.sweep()
+
+    async def consume_once(self, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
+        return await self.feed.stream.consume_once(
+            FANOUT_GROUP, self.consumer, self.feed.fanout.handle, block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms
+        )
+
+    async def drain(self, reclaim_idle_ms: int = 30_000) -> int:
+        """Sweep the outbox and handle events until none are left (tests, one-shot runs)."""
+        await self.setup()
+        handled = 0
+        await self.sweep_once()
+        while batch := await self.consume_once(block_ms=1, reclaim_idle_ms=reclaim_idle_ms):
+            handled += batch
+        return handled
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await _retrying(self.setup, stop)
+        await asyncio.gather(self._loop(self._sweep_step, stop), self._loop(self.consume_once, stop))
+
+    async def _sweep_step(self) -> int:
+        swept = await self.sweep_once()
+        await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+        return swept
+
+    @staticmethod
+    async def _loop(step: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
+        backoff = _BACKOFF_START
+        while not stop.is_set():
+            try:
+                await step()
+                backoff = _BACKOFF_START
+            except Exception as exc:  # a dependency is down: keep the worker alive and retry
+                log.warning("worker step failed (%r); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX)
+
+
+async def _retrying(step: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
+    backoff = _BACKOFF_START
+    while not stop.is_set():
+        try:
+            await step()
+            return
+        except Exception as exc:
+            log.warning("worker setup failed (%r); retrying in %.1fs", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, _BACKOFF_MAX)
+
+
+async def run_worker(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = Services.build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await services.prepare()
+        worker = Worker(services.feed)
+        log.info("worker %s started", worker.consumer)
+        runner = asyncio.create_task(worker.run(stop))
+        await stop.wait()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        log.info("worker %s stopped", worker.consumer)
+    finally:
+        await services.close()
