@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     celebrity_threshold: int = Field(default=10_000, ge=1)
     active_days: int = Field(default=7, ge=1)
     fanout_batch_size: int = Field(default=2000, ge=1)
+    # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
+    # posts this long (plus a margin) so that no stale cache misses them.
+    pull_cache_ttl_seconds: int = Field(default=60, ge=1)
 
     # Readiness probes must answer fast even when a dependency hangs.
     dependency_timeout_seconds: float = 2.0

@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from redis.asyncio import Redis, RedisCluster
 
-# Bounds staleness should an invalidation be missed; fan-out keeps pushing this long after a switch.
-TTL_SECONDS = 60
-
 
 class PullFolloweesCache:
-    def __init__(self, redis: Redis | RedisCluster) -> None:
+    """``ttl_seconds`` bounds staleness should an invalidation be missed (FEEDGRAPH_PULL_CACHE_TTL_SECONDS)."""
+
+    def __init__(self, redis: Redis | RedisCluster, ttl_seconds: int) -> None:
         self._redis = redis
+        self.ttl_seconds = ttl_seconds
 
     @staticmethod
     def key(user_id: int) -> str:
@@ -28,7 +28,7 @@ class PullFolloweesCache:
             text = cached.decode() if isinstance(cached, bytes) else str(cached)
             return [int(v) for v in text.split(",") if v]
         ids = await load()
-        await self._redis.set(self.key(user_id), ",".join(str(i) for i in ids), ex=TTL_SECONDS)
+        await self._redis.set(self.key(user_id), ",".join(str(i) for i in ids), ex=self.ttl_seconds)
         return ids
 
     async def forget(self, user_ids: Iterable[int]) -> None:

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from cache.events import EventStream
 from cache.timeline import Timelines
 from core.settings import Settings
-from feed.celebrity_cache import TTL_SECONDS, PullFolloweesCache
+from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
 from feed.policy import CelebrityPolicy
 from feed.reader import FeedReader
@@ -20,8 +20,8 @@ from graph.driver import Graph
 
 log = logging.getLogger(__name__)
 
-# Pushes go on this long after an author switches to pull, covering readers' cached followee lists.
-_GRACE_MS = (TTL_SECONDS + 5) * 1000
+# Margin on top of the readers' cache lifetime during which a new celebrity's posts are still pushed.
+_GRACE_MARGIN_MS = 1000
 
 
 @dataclass
@@ -39,9 +39,9 @@ class FeedService:
         ttl = settings.active_days * 86_400
         home = Timelines(redis, prefix="tl", cap=settings.timeline_cap, ttl_seconds=ttl)
         pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
-        pull_cache = PullFolloweesCache(redis)
+        pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
         stream = EventStream(redis)
-        policy = CelebrityPolicy(settings.celebrity_threshold, _GRACE_MS)
+        policy = CelebrityPolicy(settings.celebrity_threshold, settings.pull_cache_ttl_seconds * 1000 + _GRACE_MARGIN_MS)
         return cls(
             home=home,
             pulls=pulls,

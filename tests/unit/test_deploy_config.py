@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped, unused-ignore]  # via uvicorn[standard]
 
 from core.settings import Settings
 
@@ -77,10 +78,16 @@ def test_compose_app_services_are_wired_to_the_compose_servers() -> None:
         assert "healthcheck" in services[dependency], dependency
 
 
-def test_compose_settings_values_are_valid_settings() -> None:
+def clear_feedgraph_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("FEEDGRAPH_"):
+            monkeypatch.delenv(key)
+
+
+def test_compose_settings_values_are_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     # The shared environment, with interpolations resolved to their defaults, passes Settings validation.
     env = compose()["services"]["api"]["environment"]
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for key, value in env.items():
         text = str(value)
         match = re.fullmatch(r"\$\{[A-Z0-9_]+:-(.*)\}", text)
@@ -89,7 +96,8 @@ def test_compose_settings_values_are_valid_settings() -> None:
         elif text.startswith("${FEEDGRAPH_JWT_SECRET:?"):
             text = "x" * 40
         values[key.removeprefix("FEEDGRAPH_").lower()] = text
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    clear_feedgraph_env(monkeypatch)
+    settings = Settings(_env_file=None, **values)
     assert settings.neo4j_auth is True
     assert len(settings.neo4j_password.get_secret_value()) >= 8  # the neo4j image refuses shorter
 
@@ -102,15 +110,11 @@ def test_env_example_lists_every_setting_and_infra_variable() -> None:
 
 
 def test_env_example_defaults_are_the_real_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for key in list(os.environ):
-        if key.startswith("FEEDGRAPH_"):
-            monkeypatch.delenv(key)
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    clear_feedgraph_env(monkeypatch)
+    defaults = Settings(_env_file=None)
     for name, value in env_example().items():
         field = name.removeprefix("FEEDGRAPH_").lower()
         if field in Settings.model_fields and value != "":
             monkeypatch.setenv(name, value)
-    documented = Settings(_env_file=None)  # type: ignore[call-arg]
+    documented = Settings(_env_file=None)
     assert documented.model_dump() == defaults.model_dump()
