@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test services stop status lint venv worker api demo clean-data
+.PHONY: run test services stop status lint venv
 
 venv: $(STAMP)
 

@@ -21,7 +21,9 @@ def error_body(code: str, detail: str) -> dict[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.detail), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(exc.code, exc.detail), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -29,9 +31,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(Exception)
@@ -44,5 +50,7 @@ def _describe(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         location = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{location}: {err.get('msg', 'invalid')}" if location else str(err.get("msg", "invalid")))
+        parts.append(
+            f"{location}: {err.get('msg', 'invalid')}" if location else str(err.get("msg", "invalid"))
+        )
     return "; ".join(parts) or "invalid request"

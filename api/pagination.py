@@ -10,7 +10,9 @@ from core.cursor import decode_cursor, encode_cursor
 R = TypeVar("R")
 
 
-def page(rows: Sequence[R], limit: int, key: Callable[[R], tuple[int, ...]]) -> tuple[list[R], str | None, bool]:
+def page(
+    rows: Sequence[R], limit: int, key: Callable[[R], tuple[int, ...]]
+) -> tuple[list[R], str | None, bool]:
     """``rows`` were fetched with ``limit + 1``: the extra row only says that more exist."""
     has_more = len(rows) > limit
     items = list(rows[:limit])

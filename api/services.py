@@ -80,7 +80,8 @@ class Services:
         return True
 
     async def _prepare_until_done(self) -> None:
-        while not await self._try_prepare():
+        # Polling a dependency that may come back at any time; no event announces it.
+        while not await self._try_prepare():  # noqa: ASYNC110
             await asyncio.sleep(PREPARE_RETRY_SECONDS)
 
     async def close(self) -> None:

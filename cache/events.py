@@ -36,8 +36,13 @@ class Event:
     media_ids: tuple[int, ...] = ()
     visibility: str | None = None
 
-    def to_fields(self) -> dict[str, str]:
-        fields = {"id": str(self.id), "type": self.type, "post_id": str(self.post_id), "actor_id": str(self.actor_id)}
+    def to_fields(self) -> dict[Any, Any]:
+        fields = {
+            "id": str(self.id),
+            "type": self.type,
+            "post_id": str(self.post_id),
+            "actor_id": str(self.actor_id),
+        }
         if self.share_id is not None:
             fields["share_id"] = str(self.share_id)
         if self.media_ids:
@@ -113,8 +118,12 @@ class EventStream:
         if entries:
             entries = await self._park_poison(group, entries, max_deliveries)
         else:
-            response = await self._redis.xreadgroup(group, consumer, {self.stream: ">"}, count=count, block=block_ms)
-            entries = [entry for _, stream_entries in response for entry in stream_entries] if response else []
+            response: Any = await self._redis.xreadgroup(
+                group, consumer, {self.stream: ">"}, count=count, block=block_ms
+            )
+            entries = (
+                [entry for _, stream_entries in response for entry in stream_entries] if response else []
+            )
         if not entries:
             return 0
         await handler([Event.from_fields(fields) for _, fields in entries])
@@ -126,13 +135,17 @@ class EventStream:
     ) -> list[tuple[Any, Any]]:
         """Move entries delivered too often to the dead-letter stream; return the rest."""
         first, last = entries[0][0], entries[-1][0]
-        pending = await self._redis.xpending_range(self.stream, group, min=first, max=last, count=len(entries))
-        deliveries = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        pending = await self._redis.xpending_range(
+            self.stream, group, min=first, max=last, count=len(entries)
+        )
+        deliveries = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}  # type: ignore[arg-type]
         keep = []
         for eid, fields in entries:
             if deliveries.get(_text(eid), 0) > max_deliveries:
                 log.error("event %s failed %d times; parked on %s", _text(eid), max_deliveries, DEAD_LETTERS)
-                await self._redis.xadd(DEAD_LETTERS, {**fields, "group": group}, maxlen=100_000, approximate=True)
+                await self._redis.xadd(
+                    DEAD_LETTERS, {**fields, "group": group}, maxlen=100_000, approximate=True
+                )
                 await self._redis.xack(self.stream, group, eid)
             else:
                 keep.append((eid, fields))

@@ -1,19 +1,46 @@
-"""Server-side Lua scripts from ``cache/lua/``, each registered once and run by EVALSHA.
+"""Server-side Lua scripts from ``cache/lua/``, run by EVALSHA.
 
-Every script touches exactly one key, so it runs unchanged on a Redis Cluster."""
+Every script touches exactly one key, so it runs unchanged on a Redis Cluster. Scripts are loaded on
+every primary up front (SCRIPT LOAD goes to all primaries of a cluster); should a server lose its script
+cache (restart, failover), a NOSCRIPT error reloads them and the call is retried once."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from redis.asyncio import Redis, RedisCluster
-from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, ResponseError
 
 LUA_DIR = Path(__file__).resolve().parent / "lua"
 _PRELUDE = (LUA_DIR / "_compare.lua").read_text(encoding="utf-8")
 
+T = TypeVar("T")
 
-def load_script(redis: Redis | RedisCluster, name: str) -> AsyncScript:
+
+class LuaScript:
     """The script ``cache/lua/<name>.lua`` with the shared helpers prepended."""
-    body = (LUA_DIR / f"{name}.lua").read_text(encoding="utf-8")
-    return redis.register_script(_PRELUDE + "\n" + body)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.source = _PRELUDE + "\n" + (LUA_DIR / f"{name}.lua").read_text(encoding="utf-8")
+        self.sha = hashlib.sha1(self.source.encode()).hexdigest()
+
+    async def load(self, redis: Redis | RedisCluster) -> None:
+        await redis.script_load(self.source)
+
+
+async def with_scripts(
+    redis: Redis | RedisCluster, scripts: tuple[LuaScript, ...], call: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``call``; if Redis no longer knows a script, load them all and run it once more."""
+    try:
+        return await call()
+    except (NoScriptError, ResponseError) as exc:
+        if not isinstance(exc, NoScriptError) and "NOSCRIPT" not in str(exc):
+            raise
+        for script in scripts:
+            await script.load(redis)
+        return await call()

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
-from cache.scripts import load_script
+from cache.scripts import LuaScript, with_scripts
 
 # Twitter kept ~800 entries per home timeline, Mastodon keeps 800: older pages come from the graph.
 DEFAULT_CAP = 800
@@ -26,6 +27,12 @@ _REBUILD_SECONDS = 30
 # Entries pushed per pipeline round trip during fan-out (Twitter pipelined 4,000 at a time).
 PUSH_BATCH = 4000
 _EMPTY_MARK = "-"
+
+_PUSH = LuaScript("timeline_push")
+_PAGE = LuaScript("timeline_page")
+_BEGIN = LuaScript("timeline_begin")
+_MERGE = LuaScript("timeline_merge")
+_SCRIPTS = (_PUSH, _PAGE, _BEGIN, _MERGE)
 
 
 class TimelineState(Enum):
@@ -49,10 +56,27 @@ class Timelines:
         self.prefix = prefix
         self.cap = cap
         self.ttl_seconds = ttl_seconds
-        self._push = load_script(redis, "timeline_push")
-        self._page = load_script(redis, "timeline_page")
-        self._begin = load_script(redis, "timeline_begin")
-        self._merge = load_script(redis, "timeline_merge")
+
+    async def load_scripts(self) -> None:
+        """Register the scripts on the server(s); calls also recover by themselves if this was skipped."""
+        for script in _SCRIPTS:
+            await script.load(self._redis)
+
+    async def _run(self, script: LuaScript, owner_id: int, *args: int | str) -> Any:
+        return await with_scripts(
+            self._redis, _SCRIPTS, lambda: self._redis.evalsha(script.sha, 1, self.key(owner_id), *args)
+        )
+
+    async def _run_many(self, script: LuaScript, calls: list[tuple[int, tuple[int | str, ...]]]) -> list[Any]:
+        """One pipelined round trip of ``script`` over several timelines (split per node on a cluster)."""
+
+        async def execute() -> list[Any]:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for owner, args in calls:
+                    pipe.evalsha(script.sha, 1, self.key(owner), *args)
+                return list(await pipe.execute())
+
+        return await with_scripts(self._redis, _SCRIPTS, execute)
 
     def key(self, owner_id: int) -> str:
         # The hash tag keeps every key of one owner in one cluster slot.
@@ -62,47 +86,42 @@ class Timelines:
         """Add ``entry_id`` to each existing timeline (idempotent, ordered, trimmed); returns inserts."""
         inserted = 0
         for batch in _batches(owner_ids, PUSH_BATCH):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for owner in batch:
-                    await self._push(keys=[self.key(owner)], args=[entry_id, self.cap], client=pipe)
-                inserted += sum(int(r) for r in await pipe.execute())
+            results = await self._run_many(_PUSH, [(owner, (entry_id, self.cap)) for owner in batch])
+            inserted += sum(int(r) for r in results)
         return inserted
 
     async def push_many(self, entry_ids: Sequence[int], owner_id: int) -> int:
         """Add several entries to one timeline (a backfill), if it exists."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for entry in entry_ids:
-                await self._push(keys=[self.key(owner_id)], args=[entry, self.cap], client=pipe)
-            return sum(int(r) for r in await pipe.execute())
+        results = await self._run_many(_PUSH, [(owner_id, (entry, self.cap)) for entry in entry_ids])
+        return sum(int(r) for r in results)
 
     async def unpush(self, entry_id: int, owner_ids: Iterable[int]) -> None:
         """Remove ``entry_id`` from each timeline (idempotent)."""
         for batch in _batches(owner_ids, PUSH_BATCH):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for owner in batch:
-                    pipe.lrem(self.key(owner), 0, entry_id)
+                    pipe.lrem(self.key(owner), 0, str(entry_id))
                 await pipe.execute()
 
     async def page(self, owner_id: int, before: int | None, count: int) -> TimelinePage:
         """Up to ``count`` entries older than ``before`` (newest first); refreshes the TTL."""
-        raw = await self._page(keys=[self.key(owner_id)], args=[before or "", count, self.ttl_seconds])
+        raw = await self._run(_PAGE, owner_id, before or "", count, self.ttl_seconds)
         return _parse_page(raw)
 
     async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
         """:meth:`page` for several timelines in one pipelined round trip."""
         if not owner_ids:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for owner in owner_ids:
-                await self._page(keys=[self.key(owner)], args=[before or "", count, self.ttl_seconds], client=pipe)
-            return [_parse_page(raw) for raw in await pipe.execute()]
+        args = (before or "", count, self.ttl_seconds)
+        return [
+            _parse_page(raw) for raw in await self._run_many(_PAGE, [(owner, args) for owner in owner_ids])
+        ]
 
     async def rebuild(self, owner_id: int, load: Callable[[], Awaitable[list[int]]]) -> None:
         """Rebuild from the graph: plant the sentinel, load entries, merge with anything pushed meanwhile."""
-        key = self.key(owner_id)
-        await self._begin(keys=[key], args=[_REBUILD_SECONDS])
+        await self._run(_BEGIN, owner_id, _REBUILD_SECONDS)
         entries = await load()
-        await self._merge(keys=[key], args=[self.cap, self.ttl_seconds, *entries])
+        await self._run(_MERGE, owner_id, self.cap, self.ttl_seconds, *entries)
 
     async def exists(self, owner_id: int) -> bool:
         return bool(await self._redis.exists(self.key(owner_id)))
@@ -116,11 +135,11 @@ class Timelines:
         return int(used or 0)
 
 
-def _parse_page(raw: list[bytes | int]) -> TimelinePage:
-    state = TimelineState(_text(raw[0]))  # type: ignore[arg-type]
+def _parse_page(raw: list[Any]) -> TimelinePage:
+    state = TimelineState(_text(raw[0]))
     if state is not TimelineState.OK:
         return TimelinePage(state, [])
-    entries = [int(v) for v in raw[2:] if _text(v) != _EMPTY_MARK]  # type: ignore[arg-type]
+    entries = [int(v) for v in raw[2:] if _text(v) != _EMPTY_MARK]
     return TimelinePage(state, entries, int(raw[1]))
 
 

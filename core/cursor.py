@@ -24,4 +24,6 @@ def decode_cursor(cursor: str, parts: int) -> tuple[int, ...]:
             raise ValueError(raw)
         return tuple(int(k) for k in keys)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("the cursor is not valid; use next_cursor from a previous page", code="invalid_cursor") from exc
+        raise Invalid(
+            "the cursor is not valid; use next_cursor from a previous page", code="invalid_cursor"
+        ) from exc

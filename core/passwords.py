@@ -11,7 +11,9 @@ from core.settings import Settings
 
 class Passwords:
     def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost)
+        self._hasher = PasswordHasher(
+            memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

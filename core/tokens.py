@@ -35,7 +35,11 @@ class Tokens:
         """The user a valid token was issued to; expired, forged or malformed tokens are a 401."""
         try:
             claims = jwt.decode(
-                token, self._secret, algorithms=[_ALGORITHM], issuer=_ISSUER, options={"require": ["exp", "sub"]}
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=_ISSUER,
+                options={"require": ["exp", "sub"]},
             )
             return int(claims["sub"])
         except jwt.ExpiredSignatureError as exc:

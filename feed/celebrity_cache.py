@@ -12,7 +12,7 @@ from redis.asyncio import Redis, RedisCluster
 
 
 class PullFolloweesCache:
-    """``ttl_seconds`` bounds staleness should an invalidation be missed (FEEDGRAPH_PULL_CACHE_TTL_SECONDS)."""
+    """``ttl_seconds`` (FEEDGRAPH_PULL_CACHE_TTL_SECONDS) bounds staleness if an invalidation is missed."""
 
     def __init__(self, redis: Redis | RedisCluster, ttl_seconds: int) -> None:
         self._redis = redis

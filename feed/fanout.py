@@ -74,7 +74,9 @@ class FanOut:
             return 1
         inserted = 1
         active_since = now_ms() - self._active_ms
-        async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since):
+        async for batch in feed_graph.follower_batches(
+            self._graph, author_id, self._batch_size, active_since
+        ):
             inserted += await self._home.push(entry_id, batch)
         return inserted
 
@@ -85,7 +87,9 @@ class FanOut:
         async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):
             await self._home.unpush(entry_id, batch)
 
-    async def _apply_transition(self, author_id: int, state: feed_graph.AuthorState) -> tuple[bool, int | None]:
+    async def _apply_transition(
+        self, author_id: int, state: feed_graph.AuthorState
+    ) -> tuple[bool, int | None]:
         """Switch the author between push and pull when they crossed the threshold; no gap, no duplicate
         (readers merge by id, so an entry found both pushed and pulled shows once)."""
         transition = self._policy.transition(state)
@@ -104,7 +108,9 @@ class FanOut:
             # pulling; only then clear the flag and the readers' caches.
             recent = await feed_graph.author_recent_entries(self._graph, author_id, BACKFILL_ENTRIES)
             active_since = now - self._active_ms
-            async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since):
+            async for batch in feed_graph.follower_batches(
+                self._graph, author_id, self._batch_size, active_since
+            ):
                 for follower in batch:
                     await self._home.push_many(recent, follower)
             await feed_graph.set_pull_feed(self._graph, author_id, False, now)

@@ -38,7 +38,12 @@ class FeedPage:
 
 class FeedReader:
     def __init__(
-        self, graph: Graph, redis: Redis | RedisCluster, home: Timelines, pulls: Timelines, pull_cache: PullFolloweesCache
+        self,
+        graph: Graph,
+        redis: Redis | RedisCluster,
+        home: Timelines,
+        pulls: Timelines,
+        pull_cache: PullFolloweesCache,
     ) -> None:
         self._graph = graph
         self._redis = redis
@@ -48,7 +53,9 @@ class FeedReader:
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         await self._mark_active(viewer_id)
-        pulled = await self._pull_cache.get(viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id))
+        pulled = await self._pull_cache.get(
+            viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id)
+        )
         shown: list[Record] = []
         cursor, exhausted = before, False
         for _ in range(_MAX_ROUNDS):
@@ -67,7 +74,9 @@ class FeedReader:
             return FeedPage(shown, cursor, True)
         return FeedPage(shown, None, False)
 
-    async def _candidates(self, viewer_id: int, pulled: list[int], before: int | None, count: int) -> list[int]:
+    async def _candidates(
+        self, viewer_id: int, pulled: list[int], before: int | None, count: int
+    ) -> list[int]:
         """The next ``count`` entry ids older than ``before`` across every source, newest first."""
         sources = [await self._home_entries(viewer_id, before, count)]
         if pulled:
@@ -85,23 +94,31 @@ class FeedReader:
     async def _home_entries(self, viewer_id: int, before: int | None, count: int) -> list[int]:
         page = await self._home.page(viewer_id, before, count)
         if page.state is not TimelineState.OK:
-            await self._home.rebuild(viewer_id, lambda: self._timeline_from_graph(viewer_id, None, self._home.cap))
+            await self._home.rebuild(
+                viewer_id, lambda: self._timeline_from_graph(viewer_id, None, self._home.cap)
+            )
             page = await self._home.page(viewer_id, before, count)
-        return await self._beyond_cap(page, before, count, self._home.cap, viewer_id, self._timeline_from_graph)
+        return await self._beyond_cap(
+            page, before, count, self._home.cap, viewer_id, self._timeline_from_graph
+        )
 
-    async def _pull_entries(self, author_id: int, page: TimelinePage, before: int | None, count: int) -> list[int]:
+    async def _pull_entries(
+        self, author_id: int, page: TimelinePage, before: int | None, count: int
+    ) -> list[int]:
         if page.state is not TimelineState.OK:
             await self._pulls.rebuild(
                 author_id, lambda: feed_graph.author_recent_entries(self._graph, author_id, self._pulls.cap)
             )
             page = await self._pulls.page(author_id, before, count)
-        return await self._beyond_cap(page, before, count, self._pulls.cap, author_id, self._author_from_graph)
+        return await self._beyond_cap(
+            page, before, count, self._pulls.cap, author_id, self._author_from_graph
+        )
 
     @staticmethod
     async def _beyond_cap(
         page: TimelinePage, before: int | None, count: int, cap: int, owner: int, load: _GraphSource
     ) -> list[int]:
-        """A capped list holds only the newest entries: when a page runs past its end, read on in the graph."""
+        """A capped list holds only the newest entries: a page running past its end reads on in the graph."""
         entries = page.entries
         if len(entries) >= count or page.length < cap:
             return entries
@@ -109,7 +126,9 @@ class FeedReader:
         return entries + await load(owner, oldest, count - len(entries))
 
     async def _timeline_from_graph(self, viewer_id: int, before: int | None, count: int) -> list[int]:
-        return await feed_graph.timeline_entries(self._graph, viewer_id, per_author=count, limit=count, before_id=before)
+        return await feed_graph.timeline_entries(
+            self._graph, viewer_id, per_author=count, limit=count, before_id=before
+        )
 
     async def _author_from_graph(self, author_id: int, before: int | None, count: int) -> list[int]:
         return await feed_graph.author_recent_entries(self._graph, author_id, count, before_id=before)

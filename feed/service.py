@@ -41,7 +41,9 @@ class FeedService:
         pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
         stream = EventStream(redis)
-        policy = CelebrityPolicy(settings.celebrity_threshold, settings.pull_cache_ttl_seconds * 1000 + _GRACE_MARGIN_MS)
+        policy = CelebrityPolicy(
+            settings.celebrity_threshold, settings.pull_cache_ttl_seconds * 1000 + _GRACE_MARGIN_MS
+        )
         return cls(
             home=home,
             pulls=pulls,

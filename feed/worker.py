@@ -35,7 +35,11 @@ class Worker:
 
     async def consume_once(self, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
         return await self.feed.stream.consume_once(
-            FANOUT_GROUP, self.consumer, self.feed.fanout.handle, block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms
+            FANOUT_GROUP,
+            self.consumer,
+            self.feed.fanout.handle,
+            block_ms=block_ms,
+            reclaim_idle_ms=reclaim_idle_ms,
         )
 
     async def drain(self, reclaim_idle_ms: int = 30_000) -> int:

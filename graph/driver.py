@@ -4,8 +4,9 @@ the app's error hierarchy. Only ``graph/`` imports ``neo4j``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, LiteralString, TypeVar, cast
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
@@ -34,7 +35,9 @@ class Graph:
 
     @classmethod
     def connect(cls, settings: Settings) -> Graph:
-        auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value()) if settings.neo4j_auth else None
+        auth = (
+            (settings.neo4j_user, settings.neo4j_password.get_secret_value()) if settings.neo4j_auth else None
+        )
         driver = AsyncGraphDatabase.driver(
             settings.neo4j_uri,
             auth=auth,
@@ -56,14 +59,15 @@ class Graph:
         return await self.write_tx(_collect(query.text, params))
 
     async def read_tx(self, work: TxFunction[T]) -> T:
-        async with _translated_errors():
-            async with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
-                return await s.execute_read(work)
+        async with (
+            _translated_errors(),
+            self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s,
+        ):
+            return await s.execute_read(work)
 
     async def write_tx(self, work: TxFunction[T]) -> T:
-        async with _translated_errors():
-            async with self._driver.session(database=self.database) as s:
-                return await s.execute_write(work)
+        async with _translated_errors(), self._driver.session(database=self.database) as s:
+            return await s.execute_write(work)
 
     async def ping(self) -> str:
         """A real round trip; returns the server's kernel version."""
@@ -79,7 +83,7 @@ class Graph:
         async with _translated_errors():
             for statement in statements:
                 await self._driver.execute_query(
-                    cast(LiteralString, statement), database_=self.database, routing_=RoutingControl.WRITE
+                    statement  # our own schema files, database_=self.database, routing_=RoutingControl.WRITE
                 )
             await self._driver.execute_query(_AWAIT_INDEXES.text, database_=self.database)
         return len(statements)
@@ -93,22 +97,19 @@ def _collect(text: LiteralString, params: dict[str, Any]) -> TxFunction[list[Rec
     return work
 
 
-class _translated_errors:
-    """Async context manager mapping driver errors onto AppError subclasses at the edge of graph/."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or isinstance(exc, AppError):
-            return False
-        if isinstance(exc, neo4j_errors.ConstraintError):
-            raise Conflict(_constraint_detail(exc)) from exc
-        if isinstance(exc, neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired | OSError):
-            raise Unavailable("neo4j is unavailable", code="dependency_unavailable") from exc
-        if isinstance(exc, neo4j_errors.TransientError):
-            raise Unavailable("neo4j is busy, retry shortly", code="dependency_unavailable") from exc
-        return False
+@asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    """Map driver errors onto the app's error hierarchy at the edge of graph/."""
+    try:
+        yield
+    except AppError:
+        raise
+    except neo4j_errors.ConstraintError as exc:
+        raise Conflict(_constraint_detail(exc)) from exc
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+        raise Unavailable("neo4j is unavailable", code="dependency_unavailable") from exc
+    except neo4j_errors.TransientError as exc:
+        raise Unavailable("neo4j is busy, retry shortly", code="dependency_unavailable") from exc
 
 
 def _constraint_detail(exc: neo4j_errors.ConstraintError) -> str:

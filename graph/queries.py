@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import LiteralString, cast
+from typing import LiteralString
 
 from core.errors import AppError
 
@@ -31,7 +31,7 @@ class CypherQuery:
         if self._text is None:
             raise MissingQuery(f"query {self.name!r} used before load_queries()")
         # The text comes from our own files, never from user input: it is literal in spirit.
-        return cast(LiteralString, self._text)
+        return self._text
 
 
 _REGISTRY: dict[str, CypherQuery] = {}
@@ -72,7 +72,9 @@ def schema_statements(directory: Path = CYPHER_DIR / "schema") -> list[str]:
     statements: list[str] = []
     for path in sorted(directory.glob("*.cypher")):
         body = "\n".join(
-            line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("//")
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.strip().startswith("//")
         )
         statements.extend(part.strip() for part in body.split(";") if part.strip())
     return statements

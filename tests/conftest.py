@@ -69,7 +69,8 @@ def app_services(test_client: TestClient) -> Services:
 
 def run(test_client: TestClient, fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine on the app's own event loop (where its clients live)."""
-    portal = test_client.portal  # type: ignore[attr-defined]
+    portal = test_client.portal
+    assert portal is not None, "the TestClient must be entered (with TestClient(app) as client)"
     result: T = portal.call(fn)
     return result
 
@@ -89,7 +90,9 @@ def unique_name(prefix: str = "u") -> str:
     return f"{prefix}_{secrets.token_hex(6)}"
 
 
-def register(test_client: TestClient, username: str | None = None, password: str = "correct horse") -> Account:
+def register(
+    test_client: TestClient, username: str | None = None, password: str = "correct horse"
+) -> Account:
     username = username or unique_name()
     response = test_client.post(
         "/api/v1/auth/register",
@@ -111,7 +114,9 @@ def make_user(client: TestClient) -> Callable[..., Account]:
     return _make
 
 
-def create_post(test_client: TestClient, author: Account, content: str = "hello", visibility: str = "public") -> str:
+def create_post(
+    test_client: TestClient, author: Account, content: str = "hello", visibility: str = "public"
+) -> str:
     response = test_client.post(
         "/api/v1/posts", json={"content": content, "visibility": visibility}, headers=author.headers
     )

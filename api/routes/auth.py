@@ -35,7 +35,7 @@ async def register(body: RegisterRequest, services: ServicesDep) -> UserOut:
 
 @router.post("/login", response_model=TokenOut)
 async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], services: ServicesDep) -> TokenOut:
-    """OAuth2 password flow: ``username`` (or email) and ``password`` as form fields; returns a bearer token."""
+    """OAuth2 password flow: ``username`` (or email) and ``password`` as form fields; returns a token."""
     found = await users.credentials(services.graph, form.username)
     # Verify against a dummy hash when the account is unknown so both failures take the same time.
     password_hash = found[1] if found else _DUMMY_HASH.get(services)
@@ -44,7 +44,10 @@ async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], services:
         raise Unauthorized("wrong username or password", code="invalid_credentials")
     issued = services.tokens.issue(found[0])
     return TokenOut(
-        access_token=issued.token, expires_in=issued.expires_in, expires_at=issued.expires_at * 1000, user_id=found[0]
+        access_token=issued.token,
+        expires_in=issued.expires_in,
+        expires_at=issued.expires_at * 1000,
+        user_id=found[0],
     )
 
 

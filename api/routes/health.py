@@ -41,17 +41,21 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         dependencies["startup"] = {"ok": False, "detail": "schema or bucket not prepared yet"}
     if failing:
         detail = "; ".join(f"{name}: {dependencies[name]['detail']}" for name in failing)
-        body = {"error": "service_unavailable", "detail": f"not ready: {detail}", "dependencies": dependencies}
+        body = {
+            "error": "service_unavailable",
+            "detail": f"not ready: {detail}",
+            "dependencies": dependencies,
+        }
         return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready", "dependencies": dependencies})
 
 
-async def _probe(probe: Callable[[], Awaitable[str]], timeout: float) -> dict[str, Any]:
+async def _probe(probe: Callable[[], Awaitable[str]], limit_seconds: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        version = await asyncio.wait_for(probe(), timeout)
+        version = await asyncio.wait_for(probe(), limit_seconds)
     except TimeoutError:
-        return {"ok": False, "detail": f"no answer within {timeout:g}s"}
+        return {"ok": False, "detail": f"no answer within {limit_seconds:g}s"}
     except Exception as exc:
         return {"ok": False, "detail": _short(exc)}
     return {"ok": True, "version": version, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}

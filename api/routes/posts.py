@@ -70,7 +70,9 @@ async def user_posts(
     user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
 ) -> PostPage:
     """The author's own posts, newest first, as the viewer may see them."""
-    rows = await posts.list_user_posts(graph, parse_id(user_id, "user_id"), viewer, cursor_one(before), limit + 1)
+    rows = await posts.list_user_posts(
+        graph, parse_id(user_id, "user_id"), viewer, cursor_one(before), limit + 1
+    )
     items, next_cursor, has_more = page(rows, limit, lambda r: (r["post"]["id"],))
     return PostPage(posts=[PostOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more)
 
@@ -89,12 +91,16 @@ async def unlike(post_id: str, graph: GraphDep, me: Writer) -> LikeOut:
 
 
 @router.get("/posts/{post_id}/likes", response_model=UserPage)
-async def likes(post_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None) -> UserPage:
+async def likes(
+    post_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
+) -> UserPage:
     pid = parse_id(post_id, "post_id")
     await posts.get_post(graph, pid, viewer)  # 404 when the viewer may not see the post
     rows = await interactions.list_likes(graph, pid, viewer, cursor_two(before), limit + 1)
     items, next_cursor, has_more = page(rows, limit, lambda r: (r["liked_at"], r["user"]["id"]))
-    return UserPage(users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more)
+    return UserPage(
+        users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more
+    )
 
 
 @router.post("/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentOut)
@@ -112,7 +118,9 @@ async def comments(
     await posts.get_post(graph, pid, viewer)
     rows = await interactions.list_comments(graph, pid, viewer, cursor_one(before), limit + 1)
     items, next_cursor, has_more = page(rows, limit, lambda r: (r["comment"]["id"],))
-    return CommentPage(comments=[CommentOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more)
+    return CommentPage(
+        comments=[CommentOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more
+    )
 
 
 @router.delete("/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -46,23 +46,37 @@ async def get_user(user_id: str, graph: GraphDep, viewer: CurrentUser) -> UserOu
 
 @router.get("/{user_id}/followers", response_model=UserPage)
 async def followers(
-    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Annotated[str | None, Query()] = None
+    user_id: str,
+    graph: GraphDep,
+    viewer: CurrentUser,
+    limit: Limit = 20,
+    before: Annotated[str | None, Query()] = None,
 ) -> UserPage:
-    rows = await users.list_followers(graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1)
+    rows = await users.list_followers(
+        graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1
+    )
     return _user_page(rows, limit)
 
 
 @router.get("/{user_id}/following", response_model=UserPage)
 async def following(
-    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Annotated[str | None, Query()] = None
+    user_id: str,
+    graph: GraphDep,
+    viewer: CurrentUser,
+    limit: Limit = 20,
+    before: Annotated[str | None, Query()] = None,
 ) -> UserPage:
-    rows = await users.list_following(graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1)
+    rows = await users.list_following(
+        graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1
+    )
     return _user_page(rows, limit)
 
 
 def _user_page(rows: list[Record], limit: int) -> UserPage:
     items, next_cursor, has_more = page(rows, limit, lambda r: (r["followed_at"], r["user"]["id"]))
-    return UserPage(users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more)
+    return UserPage(
+        users=[UserOut.from_record(r["user"]) for r in items], next_cursor=next_cursor, has_more=has_more
+    )
 
 
 @router.post("/{user_id}/follow", response_model=FollowOut)

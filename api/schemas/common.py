@@ -22,7 +22,11 @@ IdStr = Annotated[int, PlainSerializer(lambda v: str(v), return_type=str, when_u
 Timestamp = Annotated[
     int,
     PlainSerializer(
-        lambda ms: datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        lambda ms: (
+            datetime.fromtimestamp(ms / 1000, tz=UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        ),
         return_type=str,
         when_used="json",
     ),

@@ -47,7 +47,11 @@ async def follower_batches(
             rows = await graph.read(_ALL_FOLLOWERS, author_id=author_id, after_id=after, limit=batch_size)
         else:
             rows = await graph.read(
-                _ACTIVE_FOLLOWERS, author_id=author_id, active_since=active_since, after_id=after, limit=batch_size
+                _ACTIVE_FOLLOWERS,
+                author_id=author_id,
+                active_since=active_since,
+                after_id=after,
+                limit=batch_size,
             )
         ids = [r["id"] for r in rows]
         if ids:
@@ -61,7 +65,9 @@ async def pull_followees(graph: Graph, user_id: int) -> list[int]:
     return [r["id"] for r in await graph.read(_PULL_FOLLOWEES, user_id=user_id)]
 
 
-async def author_recent_entries(graph: Graph, author_id: int, limit: int, before_id: int | None = None) -> list[int]:
+async def author_recent_entries(
+    graph: Graph, author_id: int, limit: int, before_id: int | None = None
+) -> list[int]:
     rows = await graph.read(_AUTHOR_RECENT, author_id=author_id, before_id=before_id, limit=limit)
     return [r["id"] for r in rows]
 

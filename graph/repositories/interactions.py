@@ -17,7 +17,6 @@ _SHARE = cypher("interactions/share_post")
 _UNSHARE = cypher("interactions/unshare_post")
 
 
-
 async def like(graph: Graph, user_id: int, post_id: int, now_ms: int) -> int:
     """Idempotent; returns the exact like_count. A post the user may not see is a 404."""
     rows = await graph.write(_LIKE, user_id=user_id, post_id=post_id, now=now_ms)
@@ -40,7 +39,12 @@ async def list_likes(
 ) -> list[Record]:
     before_at, before_id = before if before else (None, None)
     return await graph.read(
-        _LIST_LIKES, post_id=post_id, viewer_id=viewer_id, before_at=before_at, before_id=before_id, limit=limit
+        _LIST_LIKES,
+        post_id=post_id,
+        viewer_id=viewer_id,
+        before_at=before_at,
+        before_id=before_id,
+        limit=limit,
     )
 
 
@@ -56,7 +60,9 @@ async def create_comment(graph: Graph, user_id: int, post_id: int, content: str,
 async def list_comments(
     graph: Graph, post_id: int, viewer_id: int, after_id: int | None, limit: int
 ) -> list[Record]:
-    return await graph.read(_LIST_COMMENTS, post_id=post_id, viewer_id=viewer_id, after_id=after_id, limit=limit)
+    return await graph.read(
+        _LIST_COMMENTS, post_id=post_id, viewer_id=viewer_id, after_id=after_id, limit=limit
+    )
 
 
 async def delete_comment(graph: Graph, comment_id: int, user_id: int) -> None:
@@ -67,10 +73,18 @@ async def delete_comment(graph: Graph, comment_id: int, user_id: int) -> None:
         raise Forbidden("only the comment's author or the post's author can delete it", code="not_author")
 
 
-async def share(graph: Graph, user_id: int, post_id: int, quote: str | None, event_id: int, now_ms: int) -> int:
+async def share(
+    graph: Graph, user_id: int, post_id: int, quote: str | None, event_id: int, now_ms: int
+) -> int:
     """Idempotent repost of a public post; returns the exact share_count."""
     rows = await graph.write(
-        _SHARE, user_id=user_id, post_id=post_id, share_id=new_id(), quote=quote, event_id=event_id, now=now_ms
+        _SHARE,
+        user_id=user_id,
+        post_id=post_id,
+        share_id=new_id(),
+        quote=quote,
+        event_id=event_id,
+        now=now_ms,
     )
     if not rows or not rows[0]["visible"]:
         raise NotFound("no such post", code="post_not_found")

@@ -63,4 +63,6 @@ async def delete_post(graph: Graph, post_id: int, user_id: int, event_id: int, n
 async def list_user_posts(
     graph: Graph, user_id: int, viewer_id: int, before_id: int | None, limit: int
 ) -> list[Record]:
-    return await graph.read(_LIST_USER_POSTS, user_id=user_id, viewer_id=viewer_id, before_id=before_id, limit=limit)
+    return await graph.read(
+        _LIST_USER_POSTS, user_id=user_id, viewer_id=viewer_id, before_id=before_id, limit=limit
+    )

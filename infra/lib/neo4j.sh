@@ -4,7 +4,8 @@
 #
 # Settings (env):
 #   FEEDGRAPH_NEO4J_PORT       Bolt port on 127.0.0.1 (default 7687)
-#   FEEDGRAPH_NEO4J_AUTH       "none" (default) or "user/password" (auth on; password >= 8 chars,
+#   FEEDGRAPH_NEO4J_AUTH       false (default) or true: auth on with FEEDGRAPH_NEO4J_USER/PASSWORD
+#                              (the same settings the app uses; password >= 8 chars,
 #                              set as the initial password while the user still has the factory one)
 #   FEEDGRAPH_NEO4J_HEAP       JVM max heap, -Xmx (default 512m)
 #   FEEDGRAPH_NEO4J_HEAP_MIN   JVM initial heap, -Xms (default 128m; = HEAP costs ~250 MB more RSS)
@@ -103,15 +104,24 @@ neo4j_start() {
     heap="${FEEDGRAPH_NEO4J_HEAP:-512m}"
     heap_min="${FEEDGRAPH_NEO4J_HEAP_MIN:-128m}"
     port="$(neo4j_port)"
-    auth="${FEEDGRAPH_NEO4J_AUTH:-none}"
-    if [[ "$auth" != "none" ]]; then
-        if [[ "$auth" != */* ]]; then
-            echo "neo4j: FEEDGRAPH_NEO4J_AUTH must be 'none' or 'user/password'" >&2
+    # The app's own settings decide: FEEDGRAPH_NEO4J_AUTH=true|false, FEEDGRAPH_NEO4J_USER/PASSWORD.
+    auth="none"
+    case "${FEEDGRAPH_NEO4J_AUTH:-false}" in
+        true | True | TRUE | 1 | yes | on)
+            user="${FEEDGRAPH_NEO4J_USER:-neo4j}"
+            password="${FEEDGRAPH_NEO4J_PASSWORD:-}"
+            if ((${#password} < 8)); then
+                echo "neo4j: FEEDGRAPH_NEO4J_AUTH=true needs FEEDGRAPH_NEO4J_PASSWORD of at least 8 characters" >&2
+                return 1
+            fi
+            auth="$user/$password"
+            ;;
+        false | False | FALSE | 0 | no | off | "") ;;
+        *)
+            echo "neo4j: FEEDGRAPH_NEO4J_AUTH must be true or false (got '${FEEDGRAPH_NEO4J_AUTH}')" >&2
             return 1
-        fi
-        user="${auth%%/*}"
-        password="${auth#*/}"
-    fi
+            ;;
+    esac
     pidfile="$FG_RUN/neo4j.pid"
     log="$FG_LOGS/neo4j.log"
     mkdir -p "$FG_DATA/neo4j" "$FG_LOGS" "$FG_RUN"

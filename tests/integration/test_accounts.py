@@ -23,7 +23,9 @@ def test_register_login_and_me(client: TestClient) -> None:
 
 def test_login_returns_a_bearer_token_with_an_expiry(client: TestClient) -> None:
     account = register(client)
-    response = client.post("/api/v1/auth/login", data={"username": account.username.upper(), "password": "correct horse"})
+    response = client.post(
+        "/api/v1/auth/login", data={"username": account.username.upper(), "password": "correct horse"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -32,7 +34,10 @@ def test_login_returns_a_bearer_token_with_an_expiry(client: TestClient) -> None
 
 def test_login_by_email_works_and_a_wrong_password_is_401(client: TestClient) -> None:
     account = register(client)
-    ok = client.post("/api/v1/auth/login", data={"username": f"{account.username}@example.com", "password": "correct horse"})
+    ok = client.post(
+        "/api/v1/auth/login",
+        data={"username": f"{account.username}@example.com", "password": "correct horse"},
+    )
     assert ok.status_code == 200
     bad = client.post("/api/v1/auth/login", data={"username": account.username, "password": "wrong horse"})
     assert bad.status_code == 401
@@ -69,7 +74,9 @@ def test_registration_validation_errors_are_4xx_json(client: TestClient) -> None
         response = client.post("/api/v1/auth/register", json=body)
         assert response.status_code == 422, body
         assert set(response.json()) == {"error", "detail"}
-    garbage = client.post("/api/v1/auth/register", content=b"{not json", headers={"Content-Type": "application/json"})
+    garbage = client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert garbage.status_code == 422
 
 
@@ -95,7 +102,9 @@ def test_patch_me_changes_only_the_fields_sent(client: TestClient) -> None:
     assert again.json()["bio"] == "analytical engines"
     rejected = client.patch("/api/v1/users/me", json={"username": "hijack"}, headers=account.headers)
     assert rejected.status_code == 422
-    bad_url = client.patch("/api/v1/users/me", json={"avatar_url": "javascript:alert(1)"}, headers=account.headers)
+    bad_url = client.patch(
+        "/api/v1/users/me", json={"avatar_url": "javascript:alert(1)"}, headers=account.headers
+    )
     assert bad_url.status_code == 422
 
 

@@ -61,7 +61,9 @@ def test_a_post_is_pushed_into_active_followers_timelines(client: TestClient, ma
     assert feed_ids(client, author) == [post_id]  # own posts are in one's own feed
 
 
-def test_a_returning_user_gets_a_complete_feed_rebuilt_from_the_graph(client: TestClient, make_user: MakeUser) -> None:
+def test_a_returning_user_gets_a_complete_feed_rebuilt_from_the_graph(
+    client: TestClient, make_user: MakeUser
+) -> None:
     alice, bob, reader = make_user(), make_user(), make_user()
     follow(client, reader, alice)
     follow(client, reader, bob)
@@ -102,7 +104,9 @@ def test_feed_pages_have_no_gaps_or_duplicates(client: TestClient, make_user: Ma
     assert seen == list(reversed(made))
 
 
-def test_visibility_mutes_blocks_and_deletions_apply_to_the_feed(client: TestClient, make_user: MakeUser) -> None:
+def test_visibility_mutes_blocks_and_deletions_apply_to_the_feed(
+    client: TestClient, make_user: MakeUser
+) -> None:
     author, muted, reader = make_user(), make_user(), make_user()
     follow(client, reader, author)
     follow(client, reader, muted)
@@ -141,7 +145,9 @@ def test_shares_reach_the_sharers_followers_with_who_shared(client: TestClient, 
     assert feed_ids(client, reader) == []
 
 
-def test_a_post_whose_event_was_never_published_is_still_delivered(client: TestClient, make_user: MakeUser) -> None:
+def test_a_post_whose_event_was_never_published_is_still_delivered(
+    client: TestClient, make_user: MakeUser
+) -> None:
     author, reader = make_user(), make_user()
     follow(client, reader, author)
     feed_ids(client, reader)
@@ -151,8 +157,14 @@ def test_a_post_whose_event_was_never_published_is_still_delivered(client: TestC
     async def write_then_crash() -> None:
         # The graph write commits, then the process dies before publishing the event.
         await posts_repo.create_post(
-            services.graph, post_id=post_id, author_id=int(author.user_id), content="survives a crash",
-            visibility="public", media_ids=[], event_id=new_id(), now_ms=now_ms() - 10_000,
+            services.graph,
+            post_id=post_id,
+            author_id=int(author.user_id),
+            content="survives a crash",
+            visibility="public",
+            media_ids=[],
+            event_id=new_id(),
+            now_ms=now_ms() - 10_000,
         )
 
     run(client, write_then_crash)
@@ -187,7 +199,9 @@ def test_redelivered_events_never_duplicate_timeline_entries(client: TestClient,
     post_id = int(create_post(client, author, "once"))
     drain(client)
     fanout = app_services(client).feed.fanout
-    event = Event(id=new_id(), type="post_created", post_id=post_id, actor_id=int(author.user_id), visibility="public")
+    event = Event(
+        id=new_id(), type="post_created", post_id=post_id, actor_id=int(author.user_id), visibility="public"
+    )
     for _ in range(3):
         run(client, lambda: fanout.handle([event]))
     assert timeline(client, reader) == [post_id]
@@ -219,7 +233,9 @@ def celebrity_client(settings: Settings) -> Iterator[TestClient]:
         yield other
 
 
-def test_crossing_the_celebrity_threshold_both_ways_leaves_no_gap_or_duplicate(celebrity_client: TestClient) -> None:
+def test_crossing_the_celebrity_threshold_both_ways_leaves_no_gap_or_duplicate(
+    celebrity_client: TestClient,
+) -> None:
     client = celebrity_client
     star = register(client)
     fans = [register(client) for _ in range(3)]

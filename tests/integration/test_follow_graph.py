@@ -25,7 +25,10 @@ def test_follow_and_unfollow_are_idempotent_and_counts_exact(client: TestClient,
         response = client.post(f"/api/v1/users/{bob.user_id}/follow", headers=alice.headers)
         assert response.status_code == 200
         assert response.json() == {
-            "user_id": bob.user_id, "following": True, "follower_count": 1, "following_count": 1
+            "user_id": bob.user_id,
+            "following": True,
+            "follower_count": 1,
+            "following_count": 1,
         }
     assert _profile(client, alice, bob)["is_following"] is True
     assert _profile(client, bob, alice)["follows_you"] is True
@@ -49,7 +52,7 @@ def test_concurrent_follows_keep_counts_exact(client: TestClient, make_user: Mak
     fans = [make_user() for _ in range(30)]
 
     def follow(fan: Account) -> int:
-        return client.post(f"/api/v1/users/{star.user_id}/follow", headers=fan.headers).status_code
+        return int(client.post(f"/api/v1/users/{star.user_id}/follow", headers=fan.headers).status_code)
 
     with ThreadPoolExecutor(max_workers=15) as pool:
         codes = list(pool.map(follow, fans + fans[:10]))  # a third of them twice, at the same time
@@ -57,7 +60,9 @@ def test_concurrent_follows_keep_counts_exact(client: TestClient, make_user: Mak
     assert _profile(client, star, star)["follower_count"] == 30
 
 
-def test_followers_and_following_pages_have_no_gaps_or_duplicates(client: TestClient, make_user: MakeUser) -> None:
+def test_followers_and_following_pages_have_no_gaps_or_duplicates(
+    client: TestClient, make_user: MakeUser
+) -> None:
     star = make_user()
     fans = [make_user() for _ in range(7)]
     for fan in fans:
@@ -82,14 +87,18 @@ def test_followers_and_following_pages_have_no_gaps_or_duplicates(client: TestCl
     assert [u["user_id"] for u in following["users"]] == [star.user_id]
 
 
-def test_block_removes_follows_both_ways_and_hides_each_from_the_other(client: TestClient, make_user: MakeUser) -> None:
+def test_block_removes_follows_both_ways_and_hides_each_from_the_other(
+    client: TestClient, make_user: MakeUser
+) -> None:
     alice, bob = make_user(), make_user()
     client.post(f"/api/v1/users/{bob.user_id}/follow", headers=alice.headers)
     client.post(f"/api/v1/users/{alice.user_id}/follow", headers=bob.headers)
     post_id = create_post(client, alice, "alice's public post")
 
     assert client.post(f"/api/v1/users/{bob.user_id}/block", headers=alice.headers).status_code == 200
-    assert client.post(f"/api/v1/users/{bob.user_id}/block", headers=alice.headers).status_code == 200  # idempotent
+    assert (
+        client.post(f"/api/v1/users/{bob.user_id}/block", headers=alice.headers).status_code == 200
+    )  # idempotent
 
     assert _profile(client, alice, alice)["follower_count"] == 0
     assert _profile(client, alice, alice)["following_count"] == 0

@@ -18,13 +18,24 @@ MakeUser = Callable[..., Account]
 def test_create_post_answers_the_seed_contract(client: TestClient, make_user: MakeUser) -> None:
     alice = make_user()
     response = client.post(
-        "/api/v1/posts", json={"content": "  Hello world! #FeedGraph  ", "visibility": "public"}, headers=alice.headers
+        "/api/v1/posts",
+        json={"content": "  Hello world! #FeedGraph  ", "visibility": "public"},
+        headers=alice.headers,
     )
     assert response.status_code == 201
     body = response.json()
     assert set(body) >= {
-        "post_id", "user_id", "content", "media_urls", "created_at", "like_count", "comment_count",
-        "share_count", "visibility", "is_liked", "is_shared",
+        "post_id",
+        "user_id",
+        "content",
+        "media_urls",
+        "created_at",
+        "like_count",
+        "comment_count",
+        "share_count",
+        "visibility",
+        "is_liked",
+        "is_shared",
     }
     assert isinstance(body["post_id"], str) and body["post_id"].isdigit()
     assert body["user_id"] == alice.user_id
@@ -48,8 +59,12 @@ def test_post_validation(client: TestClient, make_user: MakeUser) -> None:
         response = client.post("/api/v1/posts", json=body, headers=alice.headers)
         assert response.status_code == 422, body
         assert set(response.json()) == {"error", "detail"}
-    assert client.post("/api/v1/posts", json={"content": "x" * 5000}, headers=alice.headers).status_code == 201
-    unknown_media = client.post("/api/v1/posts", json={"content": "pic", "media_ids": ["123"]}, headers=alice.headers)
+    assert (
+        client.post("/api/v1/posts", json={"content": "x" * 5000}, headers=alice.headers).status_code == 201
+    )
+    unknown_media = client.post(
+        "/api/v1/posts", json={"content": "pic", "media_ids": ["123"]}, headers=alice.headers
+    )
     assert unknown_media.status_code == 400 and unknown_media.json()["error"] == "unknown_media"
 
 
@@ -61,7 +76,7 @@ def test_visibility_rules(client: TestClient, make_user: MakeUser) -> None:
     private = create_post(client, author, "for me", "private")
 
     def visible(viewer: Account, post_id: str) -> bool:
-        code = client.get(f"/api/v1/posts/{post_id}", headers=viewer.headers).status_code
+        code = int(client.get(f"/api/v1/posts/{post_id}", headers=viewer.headers).status_code)
         assert code in (200, 404)
         return code == 200
 
@@ -80,7 +95,9 @@ def test_visibility_rules(client: TestClient, make_user: MakeUser) -> None:
     assert client.post(f"/api/v1/posts/{followers_only}/like", headers=stranger.headers).status_code == 404
 
 
-def test_delete_post_is_for_the_author_only_and_gone_from_every_read(client: TestClient, make_user: MakeUser) -> None:
+def test_delete_post_is_for_the_author_only_and_gone_from_every_read(
+    client: TestClient, make_user: MakeUser
+) -> None:
     author, other = make_user(), make_user()
     post_id = create_post(client, author, "short-lived")
     client.post(f"/api/v1/posts/{post_id}/comments", json={"content": "first"}, headers=other.headers)
@@ -101,16 +118,22 @@ def test_author_timeline_pages_without_gaps_or_duplicates(client: TestClient, ma
     cursor = None
     while True:
         params = {"limit": 4, **({"before": cursor} if cursor else {})}
-        body = client.get(f"/api/v1/users/{author.user_id}/posts", params=params, headers=author.headers).json()
+        body = client.get(
+            f"/api/v1/users/{author.user_id}/posts", params=params, headers=author.headers
+        ).json()
         seen += [p["post_id"] for p in body["posts"]]
         if not body["has_more"]:
             break
         cursor = body["next_cursor"]
     assert seen == list(reversed(posted))
-    bad = client.get(f"/api/v1/users/{author.user_id}/posts", params={"before": "garbage"}, headers=author.headers)
+    bad = client.get(
+        f"/api/v1/users/{author.user_id}/posts", params={"before": "garbage"}, headers=author.headers
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor"
     for limit in (0, 101, "x"):
-        response = client.get(f"/api/v1/users/{author.user_id}/posts", params={"limit": limit}, headers=author.headers)
+        response = client.get(
+            f"/api/v1/users/{author.user_id}/posts", params={"limit": limit}, headers=author.headers
+        )
         assert response.status_code == 422
 
 
@@ -138,10 +161,10 @@ def test_two_hundred_concurrent_likes_end_exact_while_the_post_keeps_answering(
     fans = [make_user() for _ in range(200)]
 
     def like(fan: Account) -> int:
-        return client.post(f"/api/v1/posts/{post_id}/like", headers=fan.headers).status_code
+        return int(client.post(f"/api/v1/posts/{post_id}/like", headers=fan.headers).status_code)
 
     def read(_: int) -> int:
-        return client.get(f"/api/v1/posts/{post_id}", headers=author.headers).status_code
+        return int(client.get(f"/api/v1/posts/{post_id}", headers=author.headers).status_code)
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         likes = pool.map(like, fans)
@@ -165,7 +188,9 @@ def test_comments_oldest_first_paginated_and_deletable(client: TestClient, make_
     post_id = create_post(client, author)
     made = []
     for i, who in enumerate([alice, bob, alice, bob, alice]):
-        response = client.post(f"/api/v1/posts/{post_id}/comments", json={"content": f"c{i}"}, headers=who.headers)
+        response = client.post(
+            f"/api/v1/posts/{post_id}/comments", json={"content": f"c{i}"}, headers=who.headers
+        )
         assert response.status_code == 201
         made.append(response.json()["comment_id"])
     seen: list[str] = []
@@ -212,7 +237,8 @@ def test_writes_are_rate_limited_with_retry_after(settings: Settings) -> None:
         wait_until_prepared(other)
         alice = register(other)
         codes = [
-            other.post("/api/v1/posts", json={"content": f"n{i}"}, headers=alice.headers).status_code for i in range(5)
+            other.post("/api/v1/posts", json={"content": f"n{i}"}, headers=alice.headers).status_code
+            for i in range(5)
         ]
         assert codes[:3] == [201, 201, 201]
         assert codes[3:] == [429, 429]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import socket
 import secrets
+import socket
 
 from fastapi.testclient import TestClient
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped, unused-ignore]  # via uvicorn[standard]
+import yaml
 
 from core.settings import Settings
 

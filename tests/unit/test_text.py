@@ -12,7 +12,10 @@ def test_hashtags_accept_unicode_letters() -> None:
 
 
 def test_mentions_follow_the_username_rule_and_skip_emails() -> None:
-    assert mentions("hi @Alice_1 and @bob, mail me at carol@example.com, @ab is too short") == ["alice_1", "bob"]
+    assert mentions("hi @Alice_1 and @bob, mail me at carol@example.com, @ab is too short") == [
+        "alice_1",
+        "bob",
+    ]
 
 
 def test_no_tags_or_mentions_in_plain_text() -> None:
