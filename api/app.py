@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services.build(settings)
         app.state.services = services
         try:
-            await services.prepare()
+            services.start_preparing()
             yield
         finally:
             await services.close()

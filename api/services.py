@@ -12,6 +12,7 @@ from redis.asyncio import Redis, RedisCluster
 from cache.client import connect_redis
 from cache.rate_limit import RateLimiter
 from core.errors import AppError
+from core.ids import configure_worker
 from core.passwords import Passwords
 from core.settings import Settings
 from core.tokens import Tokens
@@ -45,6 +46,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         """Create the clients (no connection is made yet) and load the Cypher library (fail fast)."""
         load_queries()
+        configure_worker(settings.id_worker)
         redis = connect_redis(settings)
         graph = Graph.connect(settings)
         return cls(
@@ -59,11 +61,9 @@ class Services:
             feed=FeedService.build(settings, graph, redis),
         )
 
-    async def prepare(self) -> None:
-        """Apply the Neo4j schema and create the bucket. Returns at once when the dependencies are up;
-        otherwise keeps retrying in the background so that the API starts and recovers on its own."""
-        if await self._try_prepare():
-            return
+    def start_preparing(self) -> None:
+        """Apply the Neo4j schema and create the bucket in the background, retrying while a dependency
+        is down: the API starts (and /readyz says what is missing) without waiting for them."""
         self._prepare_task = asyncio.create_task(self._prepare_until_done(), name="prepare-dependencies")
 
     async def _try_prepare(self) -> bool:

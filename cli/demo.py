@@ -30,7 +30,7 @@ _LINES = [
 async def load_demo(settings: Settings, *, users: int, seed: int) -> None:
     services = Services.build(settings)
     try:
-        await services.prepare()
+        services.start_preparing()
         await services.prepared.wait()
         await _load(services, count=users, seed=seed)
     finally:

@@ -4,7 +4,7 @@ which is what lets timelines merge by id alone."""
 
 from __future__ import annotations
 
-import os
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,7 +21,8 @@ class IdGenerator:
 
     def __init__(self, worker_id: int | None = None) -> None:
         if worker_id is None:
-            worker_id = os.getpid()
+            # Random unless configured: a pid would repeat across containers, where every process is pid 1.
+            worker_id = secrets.randbelow(1 << _WORKER_BITS)
         self._worker = worker_id & ((1 << _WORKER_BITS) - 1)
         self._lock = threading.Lock()
         self._last_ms = -1
@@ -62,6 +63,13 @@ def min_id_for_ms(unix_ms: int) -> int:
 
 
 _default = IdGenerator()
+
+
+def configure_worker(worker_id: int | None) -> None:
+    """Pin this process's worker bits (FEEDGRAPH_ID_WORKER); None keeps the random ones."""
+    global _default
+    if worker_id is not None:
+        _default = IdGenerator(worker_id)
 
 
 def new_id() -> int:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     neo4j_auth: bool = False
     neo4j_database: str = "neo4j"
     neo4j_max_pool_size: int = 100
+    # How long the driver retries a transaction on transient errors or an unreachable server before
+    # the request gets its 503 (the driver's own default, 30 s, would hold clients far too long).
+    neo4j_retry_seconds: float = Field(default=5.0, ge=0)
 
     # Redis
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -64,6 +67,10 @@ class Settings(BaseSettings):
     # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
     # posts this long (plus a margin) so that no stale cache misses them.
     pull_cache_ttl_seconds: int = Field(default=60, ge=1)
+
+    # The 10 worker bits of ids made by this process (0-1023). Unset: random per process, which makes
+    # a collision between two processes in the same millisecond unlikely but not impossible.
+    id_worker: int | None = Field(default=None, ge=0, le=1023)
 
     # Readiness probes must answer fast even when a dependency hangs.
     dependency_timeout_seconds: float = 2.0

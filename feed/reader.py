@@ -7,10 +7,12 @@ put them there)."""
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import RedisError
 
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
@@ -26,7 +28,12 @@ _MAX_ROUNDS = 4
 _ACTIVITY_MARK_SECONDS = 3600
 
 
+log = logging.getLogger(__name__)
+
 _GraphSource = Callable[[int, int | None, int], Awaitable[list[int]]]
+
+
+_Candidates = Callable[[int | None, int], Awaitable[list[int]]]
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class FeedPage:
     items: list[Record]
     next_before: int | None
     has_more: bool
+    degraded: bool = False  # served by pure pull because Redis was unavailable
 
 
 class FeedReader:
@@ -52,18 +60,39 @@ class FeedReader:
         self._pull_cache = pull_cache
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
-        await self._mark_active(viewer_id)
-        pulled = await self._pull_cache.get(
-            viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id)
-        )
+        """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
+        try:
+            await self._mark_active(viewer_id)
+            pulled = await self._pull_cache.get(
+                viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id)
+            )
+            return await self._assemble(
+                viewer_id, before, limit, lambda cursor, n: self._candidates(viewer_id, pulled, cursor, n)
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
+            page = await self._assemble(
+                viewer_id, before, limit, lambda cursor, n: self._pure_pull(viewer_id, cursor, n)
+            )
+            return FeedPage(page.items, page.next_before, page.has_more, degraded=True)
+
+    async def _assemble(
+        self, viewer_id: int, before: int | None, limit: int, source: _Candidates
+    ) -> FeedPage:
+        """Fill a page from ``source``: hydrate candidates, drop what the viewer may not see and posts
+        already on the page (several followees shared it), refill when too much was dropped."""
         shown: list[Record] = []
+        seen_posts: set[int] = set()
         cursor, exhausted = before, False
         for _ in range(_MAX_ROUNDS):
             want = int((limit + 1 - len(shown)) * _OVERFETCH) + 1
-            candidates = await self._candidates(viewer_id, pulled, cursor, want)
+            candidates = await source(cursor, want)
             exhausted = len(candidates) < want
             if candidates:
-                shown += await feed_graph.hydrate(self._graph, candidates, viewer_id)
+                for row in await feed_graph.hydrate(self._graph, candidates, viewer_id):
+                    if row["post"]["id"] not in seen_posts:  # newest occurrence wins
+                        seen_posts.add(row["post"]["id"])
+                        shown.append(row)
                 cursor = candidates[-1]
             if len(shown) > limit or exhausted:
                 break
@@ -73,6 +102,12 @@ class FeedReader:
         if not exhausted:  # many entries were hidden: hand back a cursor past what was examined
             return FeedPage(shown, cursor, True)
         return FeedPage(shown, None, False)
+
+    async def _pure_pull(self, viewer_id: int, before: int | None, count: int) -> list[int]:
+        """Every followed account's entries (celebrities too) straight from the graph."""
+        return await feed_graph.timeline_entries(
+            self._graph, viewer_id, per_author=count, limit=count, before_id=before, include_pulled=True
+        )
 
     async def _candidates(
         self, viewer_id: int, pulled: list[int], before: int | None, count: int

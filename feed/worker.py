@@ -13,6 +13,7 @@ from typing import Any
 from api.services import Services
 from core.settings import Settings
 from feed.fanout import GROUP as FANOUT_GROUP
+from feed.relay import SWEEP_AGE_MS
 from feed.service import FeedService
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ class Worker:
     async def setup(self) -> None:
         await self.feed.stream.ensure_group(FANOUT_GROUP)
 
-    async def sweep_once(self) -> int:
-        return await self.feed.relay.sweep()
+    async def sweep_once(self, older_than_ms: int = SWEEP_AGE_MS) -> int:
+        return await self.feed.relay.sweep(older_than_ms)
 
     async def consume_once(self, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
         return await self.feed.stream.consume_once(
@@ -42,11 +43,11 @@ class Worker:
             reclaim_idle_ms=reclaim_idle_ms,
         )
 
-    async def drain(self, reclaim_idle_ms: int = 30_000) -> int:
+    async def drain(self, reclaim_idle_ms: int = 30_000, sweep_age_ms: int = SWEEP_AGE_MS) -> int:
         """Sweep the outbox and handle events until none are left (tests, one-shot runs)."""
         await self.setup()
         handled = 0
-        await self.sweep_once()
+        await self.sweep_once(sweep_age_ms)
         while batch := await self.consume_once(block_ms=1, reclaim_idle_ms=reclaim_idle_ms):
             handled += batch
         return handled
@@ -93,7 +94,7 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await services.prepare()
+        services.start_preparing()
         worker = Worker(services.feed)
         log.info("worker %s started", worker.consumer)
         runner = asyncio.create_task(worker.run(stop))

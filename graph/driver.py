@@ -43,6 +43,8 @@ class Graph:
             auth=auth,
             max_connection_pool_size=settings.neo4j_max_pool_size,
             connection_acquisition_timeout=settings.dependency_timeout_seconds * 5,
+            connection_timeout=settings.dependency_timeout_seconds,
+            max_transaction_retry_time=settings.neo4j_retry_seconds,
             notifications_min_severity="OFF",
         )
         return cls(driver, settings.neo4j_database)

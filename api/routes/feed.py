@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
@@ -19,12 +19,15 @@ router = APIRouter(tags=["feed"])
 async def home_feed(
     services: ServicesDep,
     viewer: CurrentUser,
+    response: Response,
     limit: Limit = 20,
     before: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> FeedPageOut:
     """Newest first: followed accounts' posts and reposts (pushed or, for celebrities, pulled) and
     the viewer's own, without what the viewer may not see or has muted."""
     page = await services.feed.reader.read(viewer, cursor_one(before), limit)
+    # "hybrid" normally; "pull" while Redis is down (the same posts, built from the graph alone).
+    response.headers["X-Feed-Source"] = "pull" if page.degraded else "hybrid"
     return FeedPageOut(
         posts=[FeedItemOut.from_entry(row) for row in page.items],
         next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,

@@ -1,13 +1,15 @@
 // Purpose: rebuild a user's home timeline from the graph: the newest entries of every pushed (not
 // celebrity) account they follow — posts other than private ones, and shares — plus their own posts
 // and shares, newest first. Celebrities are left out: their entries are pulled at read time.
-// Also serves pages older than the timeline's cap, with $before_id.
-// Parameters: $user_id (int), $before_id (int or null), $per_author (int: entries per followed account), $limit.
+// Also serves pages older than the timeline's cap, with $before_id, and, with $include_pulled = true,
+// the pure-pull feed (celebrities too) used while Redis is down and as the benchmarks' baseline.
+// Parameters: $user_id (int), $before_id (int or null), $include_pulled (bool),
+// $per_author (int: entries per followed account), $limit (int).
 // Columns: id (int: a post id or a share id).
 MATCH (me:User {id: $user_id})
 CALL (me) {
   MATCH (me)-[:FOLLOWS]->(a:User)
-  WHERE coalesce(a.pull_feed, false) = false
+  WHERE $include_pulled OR coalesce(a.pull_feed, false) = false
   RETURN a
   UNION
   RETURN me AS a

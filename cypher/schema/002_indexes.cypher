@@ -3,7 +3,7 @@
 CREATE INDEX user_follower_count IF NOT EXISTS FOR (u:User) ON (u.follower_count);
 // Last feed read: the fan-out skips users inactive for FEEDGRAPH_ACTIVE_DAYS.
 CREATE INDEX user_last_seen IF NOT EXISTS FOR (u:User) ON (u.last_feed_read_ms);
-// Posts by creation time (explore, analytics windows) and soft-deleted filter.
+// Posts by creation time (explore, analytics windows).
 CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at);
 // Outbox events not yet relayed to the Redis stream, oldest first.
 CREATE INDEX outbox_event_created_at IF NOT EXISTS FOR (e:OutboxEvent) ON (e.created_at);

@@ -73,11 +73,22 @@ async def author_recent_entries(
 
 
 async def timeline_entries(
-    graph: Graph, user_id: int, per_author: int, limit: int, before_id: int | None = None
+    graph: Graph,
+    user_id: int,
+    per_author: int,
+    limit: int,
+    before_id: int | None = None,
+    include_pulled: bool = False,
 ) -> list[int]:
-    """A home timeline built from the graph (newest first), optionally older than ``before_id``."""
+    """A home timeline built from the graph (newest first), optionally older than ``before_id``;
+    ``include_pulled`` adds celebrities' entries (the pure-pull feed)."""
     rows = await graph.read(
-        _REBUILD_TIMELINE, user_id=user_id, before_id=before_id, per_author=per_author, limit=limit
+        _REBUILD_TIMELINE,
+        user_id=user_id,
+        before_id=before_id,
+        include_pulled=include_pulled,
+        per_author=per_author,
+        limit=limit,
     )
     return [r["id"] for r in rows]
 
