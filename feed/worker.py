@@ -1,8 +1,10 @@
-"""The background worker: the outbox relay sweep and the fan-out consumer. Run several to scale."""
+"""The background worker: the outbox relay sweep and one consumer per consumer group of the event
+stream (fan-out, and whatever else registers in :func:`consumer_groups`). Run several to scale."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -11,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from api.services import Services
+from cache.events import Handler
 from core.settings import Settings
 from feed.fanout import GROUP as FANOUT_GROUP
 from feed.relay import SWEEP_AGE_MS
@@ -23,38 +26,48 @@ SWEEP_INTERVAL_SECONDS = 1.0
 _BACKOFF_START, _BACKOFF_MAX = 0.5, 10.0
 
 
+def consumer_groups(services: Services) -> dict[str, Handler]:
+    """Every consumer group of the event stream and its handler. Each group sees every event."""
+    return {FANOUT_GROUP: services.feed.fanout.handle}
+
+
 class Worker:
-    def __init__(self, feed: FeedService, consumer: str | None = None) -> None:
+    def __init__(self, feed: FeedService, groups: dict[str, Handler], consumer: str | None = None) -> None:
         self.feed = feed
+        self.groups = groups
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
 
+    @classmethod
+    def for_services(cls, services: Services, consumer: str | None = None) -> Worker:
+        return cls(services.feed, consumer_groups(services), consumer)
+
     async def setup(self) -> None:
-        await self.feed.stream.ensure_group(FANOUT_GROUP)
+        for group in self.groups:
+            await self.feed.stream.ensure_group(group)
 
     async def sweep_once(self, older_than_ms: int = SWEEP_AGE_MS) -> int:
         return await self.feed.relay.sweep(older_than_ms)
 
-    async def consume_once(self, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
+    async def consume_once(self, group: str, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
         return await self.feed.stream.consume_once(
-            FANOUT_GROUP,
-            self.consumer,
-            self.feed.fanout.handle,
-            block_ms=block_ms,
-            reclaim_idle_ms=reclaim_idle_ms,
+            group, self.consumer, self.groups[group], block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms
         )
 
     async def drain(self, reclaim_idle_ms: int = 30_000, sweep_age_ms: int = SWEEP_AGE_MS) -> int:
-        """Sweep the outbox and handle events until none are left (tests, one-shot runs)."""
+        """Sweep the outbox and handle events until no group has any left (tests, one-shot runs)."""
         await self.setup()
         handled = 0
         await self.sweep_once(sweep_age_ms)
-        while batch := await self.consume_once(block_ms=1, reclaim_idle_ms=reclaim_idle_ms):
-            handled += batch
+        for group in self.groups:
+            while batch := await self.consume_once(group, block_ms=1, reclaim_idle_ms=reclaim_idle_ms):
+                handled += batch
         return handled
 
     async def run(self, stop: asyncio.Event) -> None:
         await _retrying(self.setup, stop)
-        await asyncio.gather(self._loop(self._sweep_step, stop), self._loop(self.consume_once, stop))
+        loops = [self._loop(self._sweep_step, stop)]
+        loops += [self._loop(functools.partial(self.consume_once, group), stop) for group in self.groups]
+        await asyncio.gather(*loops)
 
     async def _sweep_step(self) -> int:
         swept = await self.sweep_once()
@@ -95,8 +108,8 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         services.start_preparing()
-        worker = Worker(services.feed)
-        log.info("worker %s started", worker.consumer)
+        worker = Worker.for_services(services)
+        log.info("worker %s started (groups: %s)", worker.consumer, ", ".join(worker.groups))
         runner = asyncio.create_task(worker.run(stop))
         await stop.wait()
         runner.cancel()

@@ -85,7 +85,7 @@ def test_feed_is_served_by_pure_pull_while_redis_is_down_and_recovers(
         author, reader = register(client), register(client)
         client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
         before = create_post(client, author, "before the outage")
-        worker = Worker(app_services(client).feed, consumer="degraded-test")
+        worker = Worker.for_services(app_services(client), consumer="degraded-test")
         run(client, worker.drain)
         normal = client.get("/api/v1/feed", headers=reader.headers)
         assert normal.headers["X-Feed-Source"] == "hybrid"

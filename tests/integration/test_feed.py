@@ -22,7 +22,7 @@ MakeUser = Callable[..., Account]
 
 def drain(client: TestClient, reclaim_idle_ms: int = 30_000) -> int:
     """Let the worker relay the outbox and handle every event now (what `feedgraph worker` does)."""
-    worker = Worker(app_services(client).feed, consumer="test-worker")
+    worker = Worker.for_services(app_services(client), consumer="test-worker")
     return run(client, lambda: worker.drain(reclaim_idle_ms=reclaim_idle_ms))
 
 
