@@ -73,7 +73,9 @@ class Timelines:
         async def execute() -> list[Any]:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for owner, args in calls:
-                    pipe.evalsha(script.sha, 1, self.key(owner), *args)
+                    # execute_command: redis-py refuses pipe.evalsha on a cluster pipeline, but routes
+                    # EVALSHA by its key all the same.
+                    pipe.execute_command("EVALSHA", script.sha, 1, self.key(owner), *args)
                 return list(await pipe.execute())
 
         return await with_scripts(self._redis, _SCRIPTS, execute)

@@ -24,6 +24,8 @@ for server in "${ALL_SERVERS[@]}"; do
   # shellcheck source=/dev/null
   source "$FG_ROOT/infra/lib/$server.sh"
 done
+# shellcheck source=/dev/null
+source "$FG_ROOT/infra/lib/redis_cluster.sh"
 
 # Seconds each server may take to answer after start (JVMs warm up slowly on 2 cores).
 declare -A READY_TIMEOUT=([redis]=30 [s3]=30 [neo4j]=180 [opensearch]=240)
@@ -123,5 +125,8 @@ case "$action" in
   stop) cmd_stop "${servers[@]}" ;;
   restart) cmd_stop "${servers[@]}"; cmd_start "${servers[@]}" ;;
   status) cmd_status "${servers[@]}" ;;
-  *) echo "usage: $0 install|start|stop|restart|status [redis s3 neo4j opensearch]" >&2; exit 2 ;;
+  # The 3-master Redis Cluster used by the cluster tests (not part of the default set).
+  cluster-start) redis_install && redis_cluster_start ;;
+  cluster-stop) redis_cluster_stop ;;
+  *) echo "usage: $0 install|start|stop|restart|status [redis s3 neo4j opensearch] | cluster-start|cluster-stop" >&2; exit 2 ;;
 esac
