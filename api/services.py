@@ -19,8 +19,10 @@ from core.tokens import Tokens
 from feed.service import FeedService
 from graph.driver import Graph
 from graph.queries import load_queries
+from media.service import MediaService
 from media.storage import ObjectStore
 from search.client import connect_opensearch
+from search.service import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class Services:
     tokens: Tokens
     rate_limiter: RateLimiter
     feed: FeedService
+    media: MediaService
+    search_service: SearchService
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _prepare_task: asyncio.Task[None] | None = None
 
@@ -49,16 +53,20 @@ class Services:
         configure_worker(settings.id_worker)
         redis = connect_redis(settings)
         graph = Graph.connect(settings)
+        store = ObjectStore.connect(settings)
+        search = connect_opensearch(settings)
         return cls(
             settings=settings,
             graph=graph,
             redis=redis,
-            store=ObjectStore.connect(settings),
-            search=connect_opensearch(settings),
+            store=store,
+            search=search,
             passwords=Passwords(settings),
             tokens=Tokens(settings),
             rate_limiter=RateLimiter(redis, settings.write_rate_limit_per_minute),
             feed=FeedService.build(settings, graph, redis),
+            media=MediaService(settings, graph, store),
+            search_service=SearchService(settings, graph, search, redis),
         )
 
     def start_preparing(self) -> None:

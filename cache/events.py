@@ -4,7 +4,11 @@ Each consumer group (fan-out now; search indexing and notifications later) gets 
 acknowledges an event only after handling it; entries left pending by a dead worker are reclaimed by
 another after ``reclaim_idle_ms``; an event that keeps failing is parked on a dead-letter stream after
 ``max_deliveries`` attempts so that it cannot block the group. Handlers must be idempotent: an event
-can be delivered more than once (a relay republishes, a reclaimed entry is retried)."""
+can be delivered more than once (a relay republishes, a reclaimed entry is retried).
+
+A handler that cannot run because a dependency of its own is down (search: OpenSearch) raises
+:class:`RetryLater`: its batch stays pending, is retried after ``reclaim_idle_ms`` like any failure, but
+the attempt is not counted, so an outage of any length parks nothing on the dead-letter stream."""
 
 from __future__ import annotations
 
@@ -24,9 +28,16 @@ DEAD_LETTERS = "fg:events:dead"
 STREAM_MAXLEN = 1_000_000
 
 
+class RetryLater(Exception):
+    """Raised by a handler whose own dependency is unreachable: retry the batch, do not count the attempt."""
+
+
 @dataclass(frozen=True)
 class Event:
-    """What happened, from an OutboxEvent node: ``type`` and its ids (strings in the stream)."""
+    """What happened, from an OutboxEvent node: ``type`` and its ids (strings in the stream).
+
+    Post events carry ``post_id``; user events (``user_*``) carry ``user_id`` (the user whose profile
+    or counters changed) and ``post_id`` 0."""
 
     id: int
     type: str
@@ -35,6 +46,7 @@ class Event:
     share_id: int | None = None
     media_ids: tuple[int, ...] = ()
     visibility: str | None = None
+    user_id: int | None = None
 
     def to_fields(self) -> dict[Any, Any]:
         fields = {
@@ -49,6 +61,8 @@ class Event:
             fields["media_ids"] = ",".join(str(m) for m in self.media_ids)
         if self.visibility:
             fields["visibility"] = self.visibility
+        if self.user_id is not None:
+            fields["user_id"] = str(self.user_id)
         return fields
 
     @classmethod
@@ -62,6 +76,7 @@ class Event:
             share_id=int(data["share_id"]) if data.get("share_id") else None,
             media_ids=tuple(int(m) for m in data["media_ids"].split(",")) if data.get("media_ids") else (),
             visibility=data.get("visibility"),
+            user_id=int(data["user_id"]) if data.get("user_id") else None,
         )
 
     @classmethod
@@ -69,11 +84,12 @@ class Event:
         return cls(
             id=record["id"],
             type=record["type"],
-            post_id=record["post_id"],
+            post_id=record.get("post_id") or 0,
             actor_id=record["actor_id"],
             share_id=record.get("share_id"),
             media_ids=tuple(record.get("media_ids") or ()),
             visibility=record.get("visibility"),
+            user_id=record.get("user_id"),
         )
 
 
@@ -126,8 +142,17 @@ class EventStream:
             )
         if not entries:
             return 0
-        await handler([Event.from_fields(fields) for _, fields in entries])
-        await self._redis.xack(self.stream, group, *[eid for eid, _ in entries])
+        ids = [eid for eid, _ in entries]
+        try:
+            await handler([Event.from_fields(fields) for _, fields in entries])
+        except RetryLater:
+            # Reset the delivery count (JUSTID does not increment it) and the idle time: retried after
+            # reclaim_idle_ms, never parked for an outage.
+            await self._redis.xclaim(
+                self.stream, group, consumer, min_idle_time=0, message_ids=ids, retrycount=0, justid=True
+            )
+            raise
+        await self._redis.xack(self.stream, group, *ids)
         return len(entries)
 
     async def _park_poison(

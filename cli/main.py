@@ -10,6 +10,8 @@ import sys
 import typer
 import uvicorn
 
+from cli import cypher as cypher_cli
+from cli import jobs as jobs_cli
 from core.settings import get_settings
 
 app = typer.Typer(help="FeedGraph: social feeds on Neo4j, Redis, S3 and OpenSearch.", no_args_is_help=True)
@@ -17,6 +19,8 @@ demo_app = typer.Typer(help="The small demo dataset used by `make run`.", no_arg
 schema_app = typer.Typer(help="The Neo4j schema (constraints and indexes).", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(schema_app, name="schema")
+app.add_typer(cypher_cli.app, name="cypher")
+app.add_typer(jobs_cli.app, name="jobs")
 
 
 @app.command()

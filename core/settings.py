@@ -43,11 +43,41 @@ class Settings(BaseSettings):
     s3_bucket: str = "feedgraph-media"
     s3_region: str = "us-east-1"
 
+    # Media (media/): limits of uploads, processing and serving
+    # Host that clients reach the bucket on, signed into presigned URLs (unset: s3_endpoint), e.g. when
+    # the app talks to minio:9000 inside a network and clients to https://media.example.com.
+    s3_public_endpoint: str | None = None
+    # Served media URLs are {base}/{key} when set (a CDN in front of the bucket), else presigned GETs.
+    media_public_base_url: str | None = None
+    # Lifetime of presigned GET URLs (S3 caps it at 7 days).
+    media_url_ttl_seconds: int = Field(default=3600, ge=60, le=604_800)
+    # Lifetime of the presigned PUT URL handed out by POST /media/uploads.
+    media_upload_url_ttl_seconds: int = Field(default=900, ge=60, le=604_800)
+    media_image_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    # Larger sides (or more pixels than side x side, all frames counted) are refused before decoding.
+    media_image_max_side: int = Field(default=8000, ge=16)
+    # Accepted images are re-encoded, downscaled to this long side when larger.
+    media_image_stored_max_side: int = Field(default=4096, ge=16)
+    media_thumbnail_side: int = Field(default=640, ge=16)
+    media_video_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    media_video_max_seconds: float = Field(default=600.0, gt=0)
+    media_video_max_side: int = Field(default=8192, ge=16)
+    # Uploaded media never attached to a post are deleted by the cleanup job after this long.
+    media_orphan_ttl_seconds: int = Field(default=86_400, ge=60)
+    # Uploads decoded at once per process: decoding is CPU- and memory-heavy (up to ~256 MB per image).
+    media_processing_concurrency: int = Field(default=2, ge=1)
+    # Prefix of every object key (lets environments share one bucket); "" or ending with "/".
+    media_key_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9_.-]+/)*$")
+
     # OpenSearch
     opensearch_url: str = "http://127.0.0.1:9200"
     opensearch_user: str | None = None
     opensearch_password: SecretStr | None = None
     opensearch_index_prefix: str = "feedgraph"
+    # Shards and replicas of each new search index (index templates; a change applies at the next reindex).
+    # One shard holds tens of millions of posts; replicas need as many more nodes (0 on a single node).
+    opensearch_shards: int = Field(default=1, ge=1, le=1024)
+    opensearch_replicas: int = Field(default=0, ge=0, le=10)
 
     # API and auth
     api_host: str = "127.0.0.1"
@@ -64,6 +94,8 @@ class Settings(BaseSettings):
     celebrity_threshold: int = Field(default=10_000, ge=1)
     active_days: int = Field(default=7, ge=1)
     fanout_batch_size: int = Field(default=2000, ge=1)
+    # A stream entry left unacknowledged this long (its worker died mid-batch) is taken over by another.
+    event_reclaim_idle_ms: int = Field(default=30_000, ge=0)
     # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
     # posts this long (plus a margin) so that no stale cache misses them.
     pull_cache_ttl_seconds: int = Field(default=60, ge=1)
@@ -74,6 +106,22 @@ class Settings(BaseSettings):
 
     # Readiness probes must answer fast even when a dependency hangs.
     dependency_timeout_seconds: float = 2.0
+
+    # Jobs (jobs/): friend suggestions and the schedule of `feedgraph jobs schedule`
+    # Suggestions kept per user, and users computed per batch (one read and one write transaction).
+    suggestions_top_k: int = Field(default=20, ge=1, le=100)
+    suggestions_batch_size: int = Field(default=500, ge=1)
+    # A job's lock expires this long after its last renewal (renewed every third of it while the job
+    # runs), so a crashed run blocks the next one for at most this long.
+    job_lock_ttl_seconds: int = Field(default=60, ge=3)
+    # Cron expressions (5 fields, UTC) by job name; a job left out or given "" is not scheduled.
+    job_schedules: dict[str, str] = Field(
+        default_factory=lambda: {
+            "friend-suggestions": "30 3 * * *",
+            "media-cleanup": "10 * * * *",
+            "feed-housekeeping": "*/15 * * * *",
+        }
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_dev(self) -> Settings:

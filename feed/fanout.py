@@ -57,8 +57,8 @@ class FanOut:
                 await self.withdraw(event.actor_id, event.post_id)
             elif event.type == "post_unshared" and event.share_id is not None:
                 await self.withdraw(event.actor_id, event.share_id)
-            else:
-                log.warning("fan-out ignores event %s of type %s", event.id, event.type)
+            else:  # likes, comments, profile and follow events are for other groups (search)
+                log.debug("fan-out ignores event %s of type %s", event.id, event.type)
 
     async def deliver(self, author_id: int, entry_id: int, visibility: str) -> int:
         """Put a new entry where its readers will find it; returns the number of timeline inserts."""

@@ -18,6 +18,8 @@ from core.settings import Settings
 from feed.fanout import GROUP as FANOUT_GROUP
 from feed.relay import SWEEP_AGE_MS
 from feed.service import FeedService
+from media.cleanup import GROUP as MEDIA_GROUP
+from search.indexer import GROUP as SEARCH_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +30,30 @@ _BACKOFF_START, _BACKOFF_MAX = 0.5, 10.0
 
 def consumer_groups(services: Services) -> dict[str, Handler]:
     """Every consumer group of the event stream and its handler. Each group sees every event."""
-    return {FANOUT_GROUP: services.feed.fanout.handle}
+    return {
+        FANOUT_GROUP: services.feed.fanout.handle,
+        MEDIA_GROUP: services.media.handle_events,
+        SEARCH_GROUP: services.search_service.indexer.handle,
+    }
 
 
 class Worker:
-    def __init__(self, feed: FeedService, groups: dict[str, Handler], consumer: str | None = None) -> None:
+    def __init__(
+        self,
+        feed: FeedService,
+        groups: dict[str, Handler],
+        consumer: str | None = None,
+        reclaim_idle_ms: int = 30_000,
+    ) -> None:
         self.feed = feed
         self.groups = groups
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.reclaim_idle_ms = reclaim_idle_ms
 
     @classmethod
     def for_services(cls, services: Services, consumer: str | None = None) -> Worker:
-        return cls(services.feed, consumer_groups(services), consumer)
+        reclaim = services.settings.event_reclaim_idle_ms
+        return cls(services.feed, consumer_groups(services), consumer, reclaim_idle_ms=reclaim)
 
     async def setup(self) -> None:
         for group in self.groups:
@@ -48,12 +62,16 @@ class Worker:
     async def sweep_once(self, older_than_ms: int = SWEEP_AGE_MS) -> int:
         return await self.feed.relay.sweep(older_than_ms)
 
-    async def consume_once(self, group: str, block_ms: int = 1000, reclaim_idle_ms: int = 30_000) -> int:
+    async def consume_once(self, group: str, block_ms: int = 1000, reclaim_idle_ms: int | None = None) -> int:
         return await self.feed.stream.consume_once(
-            group, self.consumer, self.groups[group], block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms
+            group,
+            self.consumer,
+            self.groups[group],
+            block_ms=block_ms,
+            reclaim_idle_ms=self.reclaim_idle_ms if reclaim_idle_ms is None else reclaim_idle_ms,
         )
 
-    async def drain(self, reclaim_idle_ms: int = 30_000, sweep_age_ms: int = SWEEP_AGE_MS) -> int:
+    async def drain(self, reclaim_idle_ms: int | None = None, sweep_age_ms: int = SWEEP_AGE_MS) -> int:
         """Sweep the outbox and handle events until no group has any left (tests, one-shot runs)."""
         await self.setup()
         handled = 0

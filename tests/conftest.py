@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.services import Services
@@ -123,3 +126,17 @@ def create_post(
     assert response.status_code == 201, response.text
     post_id: str = response.json()["post_id"]
     return post_id
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as FEEDGRAPH_* environment variables, for a child process (worker, server)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDGRAPH_")}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, dict | list):  # pydantic-settings reads complex values as JSON
+            value = json.dumps(value)
+        env[f"FEEDGRAPH_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ServicesDep
@@ -19,9 +19,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-async def register(body: RegisterRequest, services: ServicesDep) -> UserOut:
+async def register(body: RegisterRequest, services: ServicesDep, tasks: BackgroundTasks) -> UserOut:
     """Create an account. 409 when the username (ignoring case) or the email is taken."""
     password_hash = await anyio.to_thread.run_sync(services.passwords.hash, body.password)
+    event_id = new_id()
     user = await users.create_user(
         services.graph,
         user_id=new_id(),
@@ -29,7 +30,9 @@ async def register(body: RegisterRequest, services: ServicesDep) -> UserOut:
         email=str(body.email),
         password_hash=password_hash,
         now_ms=now_ms(),
+        event_id=event_id,
     )
+    tasks.add_task(services.feed.publish_soon, event_id)  # search indexes users
     return UserOut.from_record(user)
 
 

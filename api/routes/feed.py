@@ -29,7 +29,7 @@ async def home_feed(
     # "hybrid" normally; "pull" while Redis is down (the same posts, built from the graph alone).
     response.headers["X-Feed-Source"] = "pull" if page.degraded else "hybrid"
     return FeedPageOut(
-        posts=[FeedItemOut.from_entry(row) for row in page.items],
+        posts=[FeedItemOut.from_entry(row, *services.media.for_post(row["post"])) for row in page.items],
         next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,
         has_more=page.has_more,
     )

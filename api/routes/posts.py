@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response, status
@@ -22,9 +23,9 @@ from api.schemas.posts import (
 )
 from api.schemas.users import UserOut, UserPage
 from core.clock import now_ms
-from core.errors import Invalid
 from core.ids import new_id
 from graph.repositories import interactions, posts
+from media.attach import check_attachment, check_request
 
 router = APIRouter(tags=["posts"])
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
@@ -32,10 +33,10 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 
 @router.post("/posts", status_code=status.HTTP_201_CREATED, response_model=PostOut)
 async def create_post(body: PostCreate, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> PostOut:
-    """Publish a post. It reaches followers' feeds through the event stream (fan-out on write)."""
-    if body.media_ids:
-        # No media can exist before the media service does: every id is unknown.
-        raise Invalid(f"unknown media id {body.media_ids[0]!r}", code="unknown_media")
+    """Publish a post. It reaches followers' feeds through the event stream (fan-out on write).
+    ``media_ids``: at most 4 images or 1 video, uploaded by the author and not attached to another post."""
+    media_ids = [parse_id(m, "media_id") for m in body.media_ids]
+    check_request(media_ids)
     event_id = new_id()
     row = await posts.create_post(
         services.graph,
@@ -43,17 +44,19 @@ async def create_post(body: PostCreate, services: ServicesDep, me: Writer, tasks
         author_id=me,
         content=body.content,
         visibility=body.visibility.value,
-        media_ids=[],
+        media_ids=media_ids,
         event_id=event_id,
         now_ms=now_ms(),
+        check_media=functools.partial(check_attachment, media_ids, author_id=me),
     )
     tasks.add_task(services.feed.publish_soon, event_id)
-    return PostOut.from_record(row)
+    return PostOut.from_record(row, *services.media.for_post(row["post"]))
 
 
 @router.get("/posts/{post_id}", response_model=PostOut)
-async def get_post(post_id: str, graph: GraphDep, viewer: CurrentUser) -> PostOut:
-    return PostOut.from_record(await posts.get_post(graph, parse_id(post_id, "post_id"), viewer))
+async def get_post(post_id: str, services: ServicesDep, viewer: CurrentUser) -> PostOut:
+    row = await posts.get_post(services.graph, parse_id(post_id, "post_id"), viewer)
+    return PostOut.from_record(row, *services.media.for_post(row["post"]))
 
 
 @router.delete("/posts/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -67,27 +70,35 @@ async def delete_post(post_id: str, services: ServicesDep, me: Writer, tasks: Ba
 
 @router.get("/users/{user_id}/posts", response_model=PostPage)
 async def user_posts(
-    user_id: str, graph: GraphDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
+    user_id: str, services: ServicesDep, viewer: CurrentUser, limit: Limit = 20, before: Cursor = None
 ) -> PostPage:
     """The author's own posts, newest first, as the viewer may see them."""
     rows = await posts.list_user_posts(
-        graph, parse_id(user_id, "user_id"), viewer, cursor_one(before), limit + 1
+        services.graph, parse_id(user_id, "user_id"), viewer, cursor_one(before), limit + 1
     )
     items, next_cursor, has_more = page(rows, limit, lambda r: (r["post"]["id"],))
-    return PostPage(posts=[PostOut.from_record(r) for r in items], next_cursor=next_cursor, has_more=has_more)
+    return PostPage(
+        posts=[PostOut.from_record(r, *services.media.for_post(r["post"])) for r in items],
+        next_cursor=next_cursor,
+        has_more=has_more,
+    )
 
 
 @router.post("/posts/{post_id}/like", response_model=LikeOut)
-async def like(post_id: str, graph: GraphDep, me: Writer) -> LikeOut:
+async def like(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> LikeOut:
     """Idempotent; like_count is exact, also under many concurrent likes."""
-    pid = parse_id(post_id, "post_id")
-    return LikeOut(post_id=pid, liked=True, like_count=await interactions.like(graph, me, pid, now_ms()))
+    pid, event_id = parse_id(post_id, "post_id"), new_id()
+    count = await interactions.like(services.graph, me, pid, now_ms(), event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)  # search counters and trending
+    return LikeOut(post_id=pid, liked=True, like_count=count)
 
 
 @router.delete("/posts/{post_id}/like", response_model=LikeOut)
-async def unlike(post_id: str, graph: GraphDep, me: Writer) -> LikeOut:
-    pid = parse_id(post_id, "post_id")
-    return LikeOut(post_id=pid, liked=False, like_count=await interactions.unlike(graph, me, pid))
+async def unlike(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> LikeOut:
+    pid, event_id = parse_id(post_id, "post_id"), new_id()
+    count = await interactions.unlike(services.graph, me, pid, event_id, now_ms())
+    tasks.add_task(services.feed.publish_soon, event_id)
+    return LikeOut(post_id=pid, liked=False, like_count=count)
 
 
 @router.get("/posts/{post_id}/likes", response_model=UserPage)
@@ -104,8 +115,12 @@ async def likes(
 
 
 @router.post("/posts/{post_id}/comments", status_code=status.HTTP_201_CREATED, response_model=CommentOut)
-async def comment(post_id: str, body: CommentCreate, graph: GraphDep, me: Writer) -> CommentOut:
-    row = await interactions.create_comment(graph, me, parse_id(post_id, "post_id"), body.content, now_ms())
+async def comment(
+    post_id: str, body: CommentCreate, services: ServicesDep, me: Writer, tasks: BackgroundTasks
+) -> CommentOut:
+    pid, event_id = parse_id(post_id, "post_id"), new_id()
+    row = await interactions.create_comment(services.graph, me, pid, body.content, now_ms(), event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)  # search counters and trending
     return CommentOut.from_record(row)
 
 
@@ -124,9 +139,15 @@ async def comments(
 
 
 @router.delete("/comments/{comment_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_comment(comment_id: str, graph: GraphDep, me: Writer) -> Response:
+async def delete_comment(
+    comment_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks
+) -> Response:
     """Allowed to the comment's author and to the post's author."""
-    await interactions.delete_comment(graph, parse_id(comment_id, "comment_id"), me)
+    event_id = new_id()
+    await interactions.delete_comment(
+        services.graph, parse_id(comment_id, "comment_id"), me, event_id, now_ms()
+    )
+    tasks.add_task(services.feed.publish_soon, event_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 
 from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_two, page
 from api.schemas.common import Limit, parse_id
 from api.schemas.users import FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
 from core.clock import now_ms
+from core.ids import new_id
 from graph.driver import Record
 from graph.repositories import social, users
 
@@ -24,12 +25,17 @@ async def me(graph: GraphDep, user_id: CurrentUser) -> UserOut:
 
 
 @router.patch("/me", response_model=UserOut)
-async def update_me(body: ProfileUpdate, graph: GraphDep, user_id: Writer) -> UserOut:
+async def update_me(
+    body: ProfileUpdate, services: ServicesDep, user_id: Writer, tasks: BackgroundTasks
+) -> UserOut:
     """Change display name, bio or avatar_url; only the fields sent change (null clears bio/avatar)."""
     changes = body.model_dump(exclude_unset=True)
     if changes.get("display_name", "") is None:
         changes.pop("display_name")  # a display name cannot be cleared, only changed
-    return UserOut.from_record(await users.update_profile(graph, user_id, changes))
+    event_id = new_id()
+    row = await users.update_profile(services.graph, user_id, changes, event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)  # search indexes profiles
+    return UserOut.from_record(row)
 
 
 @router.get("/by-username/{username}", response_model=UserOut)
@@ -80,10 +86,11 @@ def _user_page(rows: list[Record], limit: int) -> UserPage:
 
 
 @router.post("/{user_id}/follow", response_model=FollowOut)
-async def follow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut:
+async def follow(user_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> FollowOut:
     """Idempotent. 400 for yourself, 404 for an unknown user, 403 when a block stands either way."""
-    target = parse_id(user_id, "user_id")
-    state = await social.follow(services.graph, me, target, now_ms())
+    target, event_id = parse_id(user_id, "user_id"), new_id()
+    state = await social.follow(services.graph, me, target, now_ms(), event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)  # search indexes follower counts
     if state.changed:
         await services.feed.follows_changed(me)
     return FollowOut(
@@ -95,9 +102,10 @@ async def follow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut:
 
 
 @router.delete("/{user_id}/follow", response_model=FollowOut)
-async def unfollow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut:
-    target = parse_id(user_id, "user_id")
-    state = await social.unfollow(services.graph, me, target)
+async def unfollow(user_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> FollowOut:
+    target, event_id = parse_id(user_id, "user_id"), new_id()
+    state = await social.unfollow(services.graph, me, target, event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)
     if state.changed:
         await services.feed.follows_changed(me)
     return FollowOut(
@@ -109,10 +117,11 @@ async def unfollow(user_id: str, services: ServicesDep, me: Writer) -> FollowOut
 
 
 @router.post("/{user_id}/block", response_model=RelationOut)
-async def block(user_id: str, services: ServicesDep, me: Writer) -> RelationOut:
+async def block(user_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> RelationOut:
     """Idempotent. Removes follows both ways; each then sees nothing of the other."""
-    target = parse_id(user_id, "user_id")
-    await social.block(services.graph, me, target, now_ms())
+    target, event_id = parse_id(user_id, "user_id"), new_id()
+    await social.block(services.graph, me, target, now_ms(), event_id)
+    tasks.add_task(services.feed.publish_soon, event_id)
     await services.feed.follows_changed(me, target)
     return RelationOut(user_id=target, blocked=True)
 

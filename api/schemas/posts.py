@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from api.schemas.common import IdStr, StrictBody, Timestamp
+from api.schemas.media import MediaOut
 
 MAX_CONTENT = 5000
 
@@ -27,7 +28,9 @@ def _content(value: str) -> str:
 
 class PostCreate(StrictBody):
     content: str
-    media_ids: list[str] = Field(default_factory=list, max_length=4)
+    # The rules (at most 4 images or 1 video, one's own, unattached) answer 400 from the route; the
+    # bound here only keeps absurd bodies out.
+    media_ids: list[str] = Field(default_factory=list, max_length=100)
     visibility: Visibility = Visibility.public
 
     _check_content = field_validator("content")(_content)
@@ -56,6 +59,7 @@ class PostOut(BaseModel):
     user: AuthorOut
     content: str
     media_urls: list[str]
+    media: list[MediaOut] = []
     visibility: Visibility
     created_at: Timestamp
     like_count: int
@@ -65,7 +69,12 @@ class PostOut(BaseModel):
     is_shared: bool
 
     @classmethod
-    def from_record(cls, row: dict[str, Any], media_urls: list[str] | None = None) -> PostOut:
+    def from_record(
+        cls,
+        row: dict[str, Any],
+        media_urls: list[str] | None = None,
+        media: list[dict[str, Any]] | None = None,
+    ) -> PostOut:
         post, author = row["post"], row["author"]
         return cls(
             post_id=post["id"],
@@ -78,6 +87,7 @@ class PostOut(BaseModel):
             ),
             content=post["content"],
             media_urls=media_urls or [],
+            media=[MediaOut.model_validate(m) for m in media or []],
             visibility=post["visibility"],
             created_at=post["created_at"],
             like_count=post["like_count"],
@@ -145,8 +155,13 @@ class FeedItemOut(PostOut):
     shared_at: Timestamp | None = None
 
     @classmethod
-    def from_entry(cls, row: dict[str, Any]) -> FeedItemOut:
-        post = PostOut.from_record(row)
+    def from_entry(
+        cls,
+        row: dict[str, Any],
+        media_urls: list[str] | None = None,
+        media: list[dict[str, Any]] | None = None,
+    ) -> FeedItemOut:
+        post = PostOut.from_record(row, media_urls, media)
         sharer = row.get("shared_by")
         return cls(
             **post.model_dump(),

@@ -18,7 +18,10 @@ WHERE NOT EXISTS { (a)-[:BLOCKS]-(v) }
   AND (sharer IS NULL OR (NOT EXISTS { (sharer)-[:BLOCKS]-(v) } AND NOT EXISTS { (v)-[:MUTES]->(sharer) }))
 RETURN entry_id,
        p {.id, .author_id, .content, .visibility, .media_ids, .created_at, .like_count, .comment_count,
-          .share_count} AS post,
+          .share_count,
+          media: COLLECT { MATCH (p)-[r:HAS_MEDIA]->(m:Media)
+                           RETURN m {.id, .type, .width, .height, .duration, .blurhash, .original_key, .thumb_key}
+                           ORDER BY r.position }} AS post,
        a {.id, .username, .display_name, .avatar_url} AS author,
        EXISTS { (v)-[:LIKED]->(p) } AS is_liked,
        EXISTS { (v)-[:SHARED]->(p) } AS is_shared,

@@ -1,6 +1,7 @@
 // Purpose: $user_id comments on $post_id if the post is visible to them and no block stands between them
-// and the author; comment_count re-derived under the post's lock.
-// Parameters: $comment_id (int), $user_id (int), $post_id (int), $content, $now (int ms).
+// and the author; comment_count re-derived under the post's lock. A durable OutboxEvent 'comment_created'
+// goes with it (search counters and trending).
+// Parameters: $comment_id (int), $user_id (int), $post_id (int), $content, $event_id (int), $now (int ms).
 // Columns: visible (bool), comment (map or null), author (map), comment_count (int).
 // No row when the post or user does not exist.
 MATCH (v:User {id: $user_id}), (a:User)-[:POSTED]->(p:Post {id: $post_id})
@@ -12,6 +13,8 @@ CALL (v, p, visible) {
   WITH v, p WHERE visible
   CREATE (v)-[:WROTE]->(c:Comment {id: $comment_id, post_id: p.id, author_id: v.id, content: $content,
                                    created_at: $now})-[:ON]->(p)
+  CREATE (:OutboxEvent {id: $event_id, type: 'comment_created', post_id: p.id, actor_id: v.id,
+                        created_at: $now})
   RETURN c
   UNION
   WITH visible WHERE NOT visible

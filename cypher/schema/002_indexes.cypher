@@ -17,3 +17,5 @@ CREATE INDEX post_author_id IF NOT EXISTS FOR (p:Post) ON (p.author_id, p.id);
 CREATE INDEX shared_id IF NOT EXISTS FOR ()-[s:SHARED]-() ON (s.id);
 // Celebrities (posts pulled at read time) are found among a user's followees by this flag.
 CREATE INDEX user_pull_feed IF NOT EXISTS FOR (u:User) ON (u.pull_feed);
+// Media never attached (the cleanup job) by status, oldest first.
+CREATE INDEX media_status_created_at IF NOT EXISTS FOR (m:Media) ON (m.status, m.created_at);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.clock import now_ms as now
 from core.errors import Forbidden, NotFound
 from core.ids import new_id
 from graph.driver import Graph, Record
@@ -17,17 +18,24 @@ _SHARE = cypher("interactions/share_post")
 _UNSHARE = cypher("interactions/unshare_post")
 
 
-async def like(graph: Graph, user_id: int, post_id: int, now_ms: int) -> int:
-    """Idempotent; returns the exact like_count. A post the user may not see is a 404."""
-    rows = await graph.write(_LIKE, user_id=user_id, post_id=post_id, now=now_ms)
+async def like(graph: Graph, user_id: int, post_id: int, now_ms: int, event_id: int | None = None) -> int:
+    """Idempotent; returns the exact like_count. A post the user may not see is a 404. A new like writes
+    the outbox event ``event_id`` (a fresh id when None: the relay's sweep publishes it)."""
+    rows = await graph.write(
+        _LIKE, user_id=user_id, post_id=post_id, event_id=event_id or new_id(), now=now_ms
+    )
     if not rows or not rows[0]["visible"]:
         raise NotFound("no such post", code="post_not_found")
     count: int = rows[0]["like_count"]
     return count
 
 
-async def unlike(graph: Graph, user_id: int, post_id: int) -> int:
-    rows = await graph.write(_UNLIKE, user_id=user_id, post_id=post_id)
+async def unlike(
+    graph: Graph, user_id: int, post_id: int, event_id: int | None = None, now_ms: int | None = None
+) -> int:
+    rows = await graph.write(
+        _UNLIKE, user_id=user_id, post_id=post_id, event_id=event_id or new_id(), now=now_ms or now()
+    )
     if not rows:
         raise NotFound("no such post", code="post_not_found")
     count: int = rows[0]["like_count"]
@@ -48,9 +56,17 @@ async def list_likes(
     )
 
 
-async def create_comment(graph: Graph, user_id: int, post_id: int, content: str, now_ms: int) -> Record:
+async def create_comment(
+    graph: Graph, user_id: int, post_id: int, content: str, now_ms: int, event_id: int | None = None
+) -> Record:
     rows = await graph.write(
-        _CREATE_COMMENT, comment_id=new_id(), user_id=user_id, post_id=post_id, content=content, now=now_ms
+        _CREATE_COMMENT,
+        comment_id=new_id(),
+        user_id=user_id,
+        post_id=post_id,
+        content=content,
+        event_id=event_id or new_id(),
+        now=now_ms,
     )
     if not rows or not rows[0]["visible"]:
         raise NotFound("no such post", code="post_not_found")
@@ -65,8 +81,16 @@ async def list_comments(
     )
 
 
-async def delete_comment(graph: Graph, comment_id: int, user_id: int) -> None:
-    rows = await graph.write(_DELETE_COMMENT, comment_id=comment_id, user_id=user_id)
+async def delete_comment(
+    graph: Graph, comment_id: int, user_id: int, event_id: int | None = None, now_ms: int | None = None
+) -> None:
+    rows = await graph.write(
+        _DELETE_COMMENT,
+        comment_id=comment_id,
+        user_id=user_id,
+        event_id=event_id or new_id(),
+        now=now_ms or now(),
+    )
     if not rows:
         raise NotFound("no such comment", code="comment_not_found")
     if not rows[0]["allowed"]:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
 from core import text
 from core.errors import Forbidden, NotFound
 from graph.driver import Graph, Record
 from graph.queries import cypher
+from graph.repositories.media import LOCK_MEDIA
+
+# Raises (an AppError) to refuse the media a post wants: the transaction is then rolled back.
+MediaCheck = Callable[[list[Record]], None]
 
 _CREATE_POST = cypher("posts/create_post")
 _GET_POST = cypher("posts/get_post")
@@ -23,20 +32,34 @@ async def create_post(
     media_ids: list[int],
     event_id: int,
     now_ms: int,
+    check_media: MediaCheck | None = None,
 ) -> Record:
-    """Create the post with its hashtags, mentions and outbox event in one transaction."""
-    rows = await graph.write(
-        _CREATE_POST,
-        post_id=post_id,
-        author_id=author_id,
-        content=content,
-        visibility=visibility,
-        media_ids=media_ids,
-        hashtags=text.hashtags(content),
-        mentions=text.mentions(content),
-        event_id=event_id,
-        now=now_ms,
-    )
+    """Create the post with its hashtags, mentions, media and outbox event in one transaction.
+
+    With ``media_ids``, the items are locked and their state handed to ``check_media`` first, in the same
+    transaction, so that two posts can never attach the same item."""
+    params: dict[str, Any] = {
+        "post_id": post_id,
+        "author_id": author_id,
+        "content": content,
+        "visibility": visibility,
+        "media_ids": media_ids,
+        "hashtags": text.hashtags(content),
+        "mentions": text.mentions(content),
+        "event_id": event_id,
+        "now": now_ms,
+    }
+
+    async def work(tx: AsyncManagedTransaction) -> list[Record]:
+        if media_ids:
+            locked = await tx.run(LOCK_MEDIA.text, ids=media_ids)
+            found = [record.data() for record in await locked.fetch(len(media_ids) + 1)]
+            if check_media is not None:
+                check_media(found)
+        result = await tx.run(_CREATE_POST.text, params)
+        return [record.data() for record in await result.fetch(1)]
+
+    rows = await graph.write_tx(work)
     if not rows:
         raise NotFound("the author no longer exists", code="user_not_found")
     return {**rows[0], "is_liked": False, "is_shared": False}

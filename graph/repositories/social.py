@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.clock import now_ms as now
 from core.errors import Forbidden, Invalid, NotFound
+from core.ids import new_id
 from graph.driver import Graph
 from graph.queries import cypher
 
@@ -29,10 +31,19 @@ def _not_self(actor_id: int, target_id: int, verb: str) -> None:
         raise Invalid(f"you cannot {verb} yourself", code=f"cannot_{verb}_self")
 
 
-async def follow(graph: Graph, follower_id: int, followee_id: int, now_ms: int) -> FollowState:
-    """Idempotent; 400 for yourself, 404 for an unknown user, 403 when a block stands either way."""
+async def follow(
+    graph: Graph, follower_id: int, followee_id: int, now_ms: int, event_id: int | None = None
+) -> FollowState:
+    """Idempotent; 400 for yourself, 404 for an unknown user, 403 when a block stands either way. A new
+    follow writes the outbox event ``event_id`` (a fresh id when None: the relay's sweep publishes it)."""
     _not_self(follower_id, followee_id, "follow")
-    rows = await graph.write(_FOLLOW, follower_id=follower_id, followee_id=followee_id, now=now_ms)
+    rows = await graph.write(
+        _FOLLOW,
+        follower_id=follower_id,
+        followee_id=followee_id,
+        event_id=event_id or new_id(),
+        now=now_ms,
+    )
     if not rows:
         raise NotFound("no such user", code="user_not_found")
     row = rows[0]
@@ -41,18 +52,30 @@ async def follow(graph: Graph, follower_id: int, followee_id: int, now_ms: int) 
     return FollowState(True, row["created"], row["follower_count"], row["following_count"])
 
 
-async def unfollow(graph: Graph, follower_id: int, followee_id: int) -> FollowState:
+async def unfollow(
+    graph: Graph, follower_id: int, followee_id: int, event_id: int | None = None
+) -> FollowState:
     _not_self(follower_id, followee_id, "follow")
-    rows = await graph.write(_UNFOLLOW, follower_id=follower_id, followee_id=followee_id)
+    rows = await graph.write(
+        _UNFOLLOW,
+        follower_id=follower_id,
+        followee_id=followee_id,
+        event_id=event_id or new_id(),
+        now=now(),
+    )
     if not rows:
         raise NotFound("no such user", code="user_not_found")
     row = rows[0]
     return FollowState(False, row["removed"], row["follower_count"], row["following_count"])
 
 
-async def block(graph: Graph, blocker_id: int, blocked_id: int, now_ms: int) -> None:
+async def block(
+    graph: Graph, blocker_id: int, blocked_id: int, now_ms: int, event_id: int | None = None
+) -> None:
     _not_self(blocker_id, blocked_id, "block")
-    if not await graph.write(_BLOCK, blocker_id=blocker_id, blocked_id=blocked_id, now=now_ms):
+    if not await graph.write(
+        _BLOCK, blocker_id=blocker_id, blocked_id=blocked_id, event_id=event_id or new_id(), now=now_ms
+    ):
         raise NotFound("no such user", code="user_not_found")
 
 

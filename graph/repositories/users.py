@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.clock import now_ms as now
 from core.errors import NotFound
+from core.ids import new_id
 from graph.driver import Graph, Record
 from graph.queries import cypher
 
@@ -18,9 +20,17 @@ _LIST_FOLLOWING = cypher("users/list_following")
 
 
 async def create_user(
-    graph: Graph, *, user_id: int, username: str, email: str, password_hash: str, now_ms: int
+    graph: Graph,
+    *,
+    user_id: int,
+    username: str,
+    email: str,
+    password_hash: str,
+    now_ms: int,
+    event_id: int | None = None,
 ) -> Record:
-    """Create the account; a taken username or email raises Conflict (from the constraint)."""
+    """Create the account; a taken username or email raises Conflict (from the constraint). Writes the
+    outbox event ``event_id`` (a fresh id when None: the relay's sweep publishes it)."""
     rows = await graph.write(
         _CREATE_USER,
         id=user_id,
@@ -29,6 +39,7 @@ async def create_user(
         email=email.lower(),
         password_hash=password_hash,
         display_name=username,
+        event_id=event_id or new_id(),
         now=now_ms,
     )
     user: Record = rows[0]["user"]
@@ -56,8 +67,12 @@ async def get_user_by_username(graph: Graph, username: str, viewer_id: int) -> R
     return await get_user(graph, rows[0]["id"], viewer_id)
 
 
-async def update_profile(graph: Graph, user_id: int, changes: dict[str, Any]) -> Record:
-    rows = await graph.write(_UPDATE_PROFILE, user_id=user_id, changes=changes)
+async def update_profile(
+    graph: Graph, user_id: int, changes: dict[str, Any], event_id: int | None = None
+) -> Record:
+    rows = await graph.write(
+        _UPDATE_PROFILE, user_id=user_id, changes=changes, event_id=event_id or new_id(), now=now()
+    )
     if not rows:
         raise NotFound("no such user", code="user_not_found")
     user: Record = rows[0]["user"]
