@@ -10,7 +10,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import auth, feed, health, media, posts, search, suggestions, users
+from api.routes import (
+    auth,
+    feed,
+    health,
+    media,
+    notifications,
+    posts,
+    search,
+    stream,
+    suggestions,
+    users,
+)
 from api.services import Services
 from core.settings import Settings, get_settings
 
@@ -39,6 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (auth, users, posts, feed, suggestions, media, search):
+    for module in (auth, users, posts, feed, suggestions, media, search, notifications, stream):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

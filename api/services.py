@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from opensearchpy import AsyncOpenSearch
 from redis.asyncio import Redis, RedisCluster
 
-from cache.client import connect_redis
+from cache.client import connect_pubsub_redis, connect_redis
 from cache.rate_limit import RateLimiter
+from cache.realtime import RealtimeHub
 from core.errors import AppError
 from core.ids import configure_worker
 from core.passwords import Passwords
@@ -21,6 +22,8 @@ from graph.driver import Graph
 from graph.queries import load_queries
 from media.service import MediaService
 from media.storage import ObjectStore
+from notify.consumer import NotificationConsumer
+from notify.push import DisabledSender, PushSender, WebhookSender
 from search.client import connect_opensearch
 from search.service import SearchService
 
@@ -43,6 +46,9 @@ class Services:
     feed: FeedService
     media: MediaService
     search_service: SearchService
+    realtime_hub: RealtimeHub
+    push_sender: PushSender
+    notifications: NotificationConsumer
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _prepare_task: asyncio.Task[None] | None = None
 
@@ -55,6 +61,10 @@ class Services:
         graph = Graph.connect(settings)
         store = ObjectStore.connect(settings)
         search = connect_opensearch(settings)
+        feed = FeedService.build(settings, graph, redis)
+        sender: PushSender = (
+            WebhookSender(settings.push_webhook_url) if settings.push_webhook_url else DisabledSender()
+        )
         return cls(
             settings=settings,
             graph=graph,
@@ -64,9 +74,12 @@ class Services:
             passwords=Passwords(settings),
             tokens=Tokens(settings),
             rate_limiter=RateLimiter(redis, settings.write_rate_limit_per_minute),
-            feed=FeedService.build(settings, graph, redis),
+            feed=feed,
             media=MediaService(settings, graph, store),
             search_service=SearchService(settings, graph, search, redis),
+            realtime_hub=RealtimeHub(connect_pubsub_redis(settings)),
+            push_sender=sender,
+            notifications=NotificationConsumer(graph, feed.bus, sender),
         )
 
     def start_preparing(self) -> None:
@@ -95,6 +108,8 @@ class Services:
     async def close(self) -> None:
         if self._prepare_task is not None:
             self._prepare_task.cancel()
+        await self.realtime_hub.close()
+        await self.push_sender.close()
         await self.graph.close()
         await self.redis.aclose()
         await self.search.close()

@@ -34,3 +34,10 @@ async def redis_version(client: Redis | RedisCluster) -> str:
     if isinstance(client, RedisCluster):  # keyed by node
         info = next(iter(info.values())) if info and isinstance(next(iter(info.values())), dict) else info
     return str(info.get("redis_version", "?"))
+
+
+def connect_pubsub_redis(settings: Settings) -> Redis:
+    """A plain client for pub/sub subscriptions. On a Redis Cluster, PUBLISH reaches every node, so a
+    connection to the seed node hears every channel (redis-py's async cluster client has no pub/sub)."""
+    timeout = settings.dependency_timeout_seconds
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=timeout, decode_responses=False)

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 STREAM = "fg:events"
 DEAD_LETTERS = "fg:events:dead"
-# Approximate cap of the stream: far more than any consumer lag we accept, bounded memory.
-STREAM_MAXLEN = 1_000_000
+# The stream has no length cap: a cap would drop events a lagging consumer group has not read yet.
+# The feed-housekeeping job trims what every group has acknowledged (jobs/feed_housekeeping.py).
 
 
 class RetryLater(Exception):
@@ -104,7 +104,7 @@ class EventStream:
     async def publish(self, events: list[Event]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
             for event in events:
-                pipe.xadd(self.stream, event.to_fields(), maxlen=STREAM_MAXLEN, approximate=True)
+                pipe.xadd(self.stream, event.to_fields())
             await pipe.execute()
 
     async def ensure_group(self, group: str) -> None:
@@ -175,6 +175,13 @@ class EventStream:
             else:
                 keep.append((eid, fields))
         return keep
+
+    async def pending_of(self, group: str, consumer: str) -> int:
+        """Entries delivered to ``consumer`` and not acknowledged (left behind if it died)."""
+        pending = await self._redis.xpending_range(
+            self.stream, group, min="-", max="+", count=100_000, consumername=consumer
+        )
+        return len(pending)
 
     async def pending_count(self, group: str) -> int:
         info = await self._redis.xpending(self.stream, group)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # a collision between two processes in the same millisecond unlikely but not impossible.
     id_worker: int | None = Field(default=None, ge=0, le=1023)
 
+    # Push notifications are POSTed as JSON to this URL (a push gateway relaying to FCM/APNs); unset:
+    # no pushes are sent (notifications are still stored and streamed).
+    push_webhook_url: str | None = None
+
     # Readiness probes must answer fast even when a dependency hangs.
     dependency_timeout_seconds: float = 2.0
 
@@ -119,7 +123,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {
             "friend-suggestions": "30 3 * * *",
             "media-cleanup": "10 * * * *",
-            "feed-housekeeping": "*/15 * * * *",
+            "feed-housekeeping": "* * * * *",
         }
     )
 

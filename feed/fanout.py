@@ -3,13 +3,17 @@
 For an ordinary author, the entry (a post id or a share id) goes into the home timeline of every
 follower who is active, read from the graph in batches and written with pipelined server-side
 scripts. A celebrity's entries go only into their own pull list, which readers merge at read time.
-Everything here is idempotent: a redelivered event changes nothing."""
+Followers connected to the real-time stream are told (``new_post``, ``post_deleted``): per follower
+for pushed entries, once on the author's channel for a celebrity.
+Timelines are idempotent: a redelivered event changes nothing (a connected client may see a real-time
+message twice and dedupes by ``entry_id``)."""
 
 from __future__ import annotations
 
 import logging
 
 from cache.events import Event
+from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
 from core.clock import now_ms
 from feed.celebrity_cache import PullFolloweesCache
@@ -35,11 +39,13 @@ class FanOut:
         pulls: Timelines,
         pull_cache: PullFolloweesCache,
         policy: CelebrityPolicy,
+        bus: RealtimeBus,
         *,
         batch_size: int,
         active_days: int,
     ) -> None:
         self._graph = graph
+        self._bus = bus
         self._home = home
         self._pulls = pulls
         self._pull_cache = pull_cache
@@ -50,19 +56,23 @@ class FanOut:
     async def handle(self, events: list[Event]) -> None:
         for event in events:
             if event.type == "post_created":
-                await self.deliver(event.actor_id, event.post_id, event.visibility or "public")
+                await self.deliver(event.actor_id, event.post_id, event.visibility or "public", event.post_id)
             elif event.type == "post_shared" and event.share_id is not None:
-                await self.deliver(event.actor_id, event.share_id, "public")
+                await self.deliver(event.actor_id, event.share_id, "public", event.post_id)
             elif event.type == "post_deleted":
-                await self.withdraw(event.actor_id, event.post_id)
+                await self.withdraw(event.actor_id, event.post_id, event.post_id)
             elif event.type == "post_unshared" and event.share_id is not None:
-                await self.withdraw(event.actor_id, event.share_id)
+                await self.withdraw(event.actor_id, event.share_id, event.post_id)
             else:  # likes, comments, profile and follow events are for other groups (search)
                 log.debug("fan-out ignores event %s of type %s", event.id, event.type)
 
-    async def deliver(self, author_id: int, entry_id: int, visibility: str) -> int:
+    async def deliver(
+        self, author_id: int, entry_id: int, visibility: str, post_id: int | None = None
+    ) -> int:
         """Put a new entry where its readers will find it; returns the number of timeline inserts."""
+        news = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
         await self._home.push(entry_id, [author_id])  # the author's own feed shows their entries
+        await self._tell_present([author_id], "new_post", news)
         if visibility == "private":
             return 1
         state = await feed_graph.author_state(self._graph, author_id)
@@ -71,6 +81,7 @@ class FanOut:
         pull_feed, pull_since = await self._apply_transition(author_id, state)
         await self._pulls.push(entry_id, [author_id])  # no-op unless the author has a pull list
         if not self._policy.pushes(pull_feed, pull_since, now_ms()):
+            await self._bus.to_author_followers(author_id, "new_post", news)
             return 1
         inserted = 1
         active_since = now_ms() - self._active_ms
@@ -78,14 +89,22 @@ class FanOut:
             self._graph, author_id, self._batch_size, active_since
         ):
             inserted += await self._home.push(entry_id, batch)
+            await self._tell_present(batch, "new_post", news)
         return inserted
 
-    async def withdraw(self, author_id: int, entry_id: int) -> None:
+    async def withdraw(self, author_id: int, entry_id: int, post_id: int | None = None) -> None:
         """Remove a deleted post or withdrawn share from every timeline that may hold it."""
+        gone = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
         await self._home.unpush(entry_id, [author_id])
         await self._pulls.unpush(entry_id, [author_id])
+        await self._bus.to_author_followers(author_id, "post_deleted", gone)
+        await self._tell_present([author_id], "post_deleted", gone)
         async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):
             await self._home.unpush(entry_id, batch)
+            await self._tell_present(batch, "post_deleted", gone)
+
+    async def _tell_present(self, user_ids: list[int], type_: str, data: dict[str, str]) -> None:
+        await self._bus.to_users(await self._bus.present(user_ids), type_, data)
 
     async def _apply_transition(
         self, author_id: int, state: feed_graph.AuthorState

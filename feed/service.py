@@ -9,6 +9,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
 from cache.events import EventStream
+from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
 from core.settings import Settings
 from feed.celebrity_cache import PullFolloweesCache
@@ -33,6 +34,7 @@ class FeedService:
     relay: OutboxRelay
     reader: FeedReader
     fanout: FanOut
+    bus: RealtimeBus
 
     @classmethod
     def build(cls, settings: Settings, graph: Graph, redis: Redis | RedisCluster) -> FeedService:
@@ -41,6 +43,7 @@ class FeedService:
         pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
         stream = EventStream(redis)
+        bus = RealtimeBus(redis)
         policy = CelebrityPolicy(
             settings.celebrity_threshold, settings.pull_cache_ttl_seconds * 1000 + _GRACE_MARGIN_MS
         )
@@ -57,9 +60,11 @@ class FeedService:
                 pulls,
                 pull_cache,
                 policy,
+                bus,
                 batch_size=settings.fanout_batch_size,
                 active_days=settings.active_days,
             ),
+            bus=bus,
         )
 
     async def publish_soon(self, event_id: int) -> None:

@@ -19,6 +19,7 @@ from feed.fanout import GROUP as FANOUT_GROUP
 from feed.relay import SWEEP_AGE_MS
 from feed.service import FeedService
 from media.cleanup import GROUP as MEDIA_GROUP
+from notify.consumer import GROUP as NOTIFY_GROUP
 from search.indexer import GROUP as SEARCH_GROUP
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def consumer_groups(services: Services) -> dict[str, Handler]:
         FANOUT_GROUP: services.feed.fanout.handle,
         MEDIA_GROUP: services.media.handle_events,
         SEARCH_GROUP: services.search_service.indexer.handle,
+        NOTIFY_GROUP: services.notifications.handle,
     }
 
 

@@ -1,7 +1,7 @@
 """Feed housekeeping: trim the event stream of entries every consumer group has acknowledged.
 
-The stream's own cap (``cache.events.STREAM_MAXLEN``, about a million entries) only bounds memory at
-the busiest; at ordinary volumes acknowledged events would sit in Redis for days. Trimming is safe
+The stream has no length cap (a cap would drop events a lagging group has not read), so this job is
+what bounds its memory; it runs every minute by default. Trimming is safe
 below the oldest entry any group still needs: for each group, its oldest pending entry (delivered,
 not yet acknowledged, so it may be retried or reclaimed) or else the entry after its last delivered
 one. Nothing is trimmed when the stream has no group yet (nobody has read it). A consumer group

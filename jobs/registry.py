@@ -47,5 +47,17 @@ JOBS: dict[str, Job] = {
             "jobs.feed_housekeeping",
             "run_feed_housekeeping",
         ),
+        Job(
+            "search-reindex",
+            "rebuild the search indices under the current mapping, behind the aliases (no downtime)",
+            "search.reindex",
+            "run_reindex",
+        ),
+        Job(
+            "search-backfill",
+            "index every post and user already in the graph (data written before search, a lost index)",
+            "search.backfill",
+            "run_backfill",
+        ),
     )
 }

@@ -140,8 +140,9 @@ def _still(image: Image.Image, fmt: MediaFormat, limits: Limits) -> Image.Image:
         image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
     image.load()
     transparency = image.info.get("transparency")
-    cleaned = ImageOps.exif_transpose(image)  # a copy, upright, without the orientation tag
-    cleaned = _fit(cleaned, side)
+    # Upright, without the orientation tag; in place: a copy of a full-size decode costs up to 256 MB.
+    ImageOps.exif_transpose(image, in_place=True)
+    cleaned = _fit(image, side)
     cleaned.info = {} if transparency is None else {"transparency": transparency}
     return cleaned
 

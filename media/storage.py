@@ -15,7 +15,7 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 from urllib3.exceptions import HTTPError
 
-from core.errors import AppError, Unavailable
+from core.errors import AppError, PayloadTooLarge, Unavailable
 from core.settings import Settings
 
 T = TypeVar("T")
@@ -92,16 +92,22 @@ class ObjectStore:
         return await self._call(_stat)
 
     async def download(self, key: str, path: Path, max_bytes: int) -> int:
-        """Stream an object to ``path`` (at most ``max_bytes`` are read); returns the bytes written."""
+        """Stream an object to ``path``; returns the bytes written. Refuses (413) past ``max_bytes``: the
+        object may have been replaced by a larger one since its size was checked."""
 
         def _download() -> int:
-            response = self.client.get_object(self.bucket, key, length=max_bytes)
+            response = self.client.get_object(self.bucket, key)
             written = 0
             try:
                 with path.open("wb") as out:
                     for chunk in response.stream(1024 * 1024):
-                        out.write(chunk)
                         written += len(chunk)
+                        if written > max_bytes:
+                            raise PayloadTooLarge(
+                                f"the file is larger than the limit of {max_bytes:,} bytes",
+                                code="file_too_large",
+                            )
+                        out.write(chunk)
             finally:
                 response.close()
                 response.release_conn()

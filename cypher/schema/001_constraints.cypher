@@ -9,3 +9,6 @@ CREATE CONSTRAINT comment_id IF NOT EXISTS FOR (c:Comment) REQUIRE c.id IS UNIQU
 CREATE CONSTRAINT hashtag_tag IF NOT EXISTS FOR (h:Hashtag) REQUIRE h.tag IS UNIQUE;
 CREATE CONSTRAINT outbox_event_id IF NOT EXISTS FOR (e:OutboxEvent) REQUIRE e.id IS UNIQUE;
 CREATE CONSTRAINT media_id IF NOT EXISTS FOR (m:Media) REQUIRE m.id IS UNIQUE;
+// One notification per event and recipient: redelivered events cannot duplicate one.
+CREATE CONSTRAINT notification_event_user IF NOT EXISTS FOR (n:Notification) REQUIRE (n.id, n.user_id) IS UNIQUE;
+CREATE CONSTRAINT device_token IF NOT EXISTS FOR (d:Device) REQUIRE d.token IS UNIQUE;

@@ -19,3 +19,6 @@ CREATE INDEX shared_id IF NOT EXISTS FOR ()-[s:SHARED]-() ON (s.id);
 CREATE INDEX user_pull_feed IF NOT EXISTS FOR (u:User) ON (u.pull_feed);
 // Media never attached (the cleanup job) by status, oldest first.
 CREATE INDEX media_status_created_at IF NOT EXISTS FOR (m:Media) ON (m.status, m.created_at);
+// A user's notifications newest first, and their devices.
+CREATE INDEX notification_user_id IF NOT EXISTS FOR (n:Notification) ON (n.user_id, n.id);
+CREATE INDEX device_user_id IF NOT EXISTS FOR (d:Device) ON (d.user_id);

@@ -1,5 +1,27 @@
 """Repositories, one module per domain; importing this package registers every query they use."""
 
-from graph.repositories import feed, interactions, media, outbox, posts, search, social, suggestions, users
+from graph.repositories import (
+    feed,
+    interactions,
+    media,
+    notifications,
+    outbox,
+    posts,
+    search,
+    social,
+    suggestions,
+    users,
+)
 
-__all__ = ["feed", "interactions", "media", "outbox", "posts", "search", "social", "suggestions", "users"]
+__all__ = [
+    "feed",
+    "interactions",
+    "media",
+    "notifications",
+    "outbox",
+    "posts",
+    "search",
+    "social",
+    "suggestions",
+    "users",
+]

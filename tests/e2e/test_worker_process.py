@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,8 +55,10 @@ def test_a_worker_killed_mid_batch_then_restarted_delivers_every_post_exactly_on
         time.sleep(0.02)
     worker.send_signal(signal.SIGKILL)  # no chance to acknowledge its batch
     worker.wait(timeout=30)
-    partial = sum(len(set(t) & posts) for t in delivered())
-    assert partial < len(posts) * len(readers), "the kill should land before the batch is done"
+    stream = app_services(client).feed.stream
+    killed = f"{socket.gethostname()}-{worker.pid}"
+    left = run(client, lambda: stream.pending_of("fanout", killed))
+    assert left > 0, "the kill should land before the batch was acknowledged"
 
     restarted = _start_worker(settings, tmp_path / "second.log")
     try:

@@ -26,7 +26,9 @@ from PIL import Image
 from api.app import create_app
 from api.services import Services
 from core.settings import Settings
-from feed.worker import Worker
+from feed.fanout import GROUP as FANOUT_GROUP
+from feed.worker import Worker, consumer_groups
+from media.cleanup import GROUP as MEDIA_GROUP
 from media.cleanup import run_media_cleanup
 from tests.conftest import Account, app_services, register, run, wait_until_prepared
 
@@ -186,8 +188,15 @@ def stored_keys(client: TestClient) -> set[str]:
 
 
 def drain(client: TestClient) -> None:
-    worker = Worker.for_services(services_of(client), consumer="test-media-worker")
-    run(client, lambda: worker.drain(sweep_age_ms=0))
+    """Relay the outbox and run the fan-out and media consumer groups (the worker's other groups are
+    other features' business)."""
+    services = services_of(client)
+    groups = consumer_groups(services)
+    assert groups[MEDIA_GROUP] == services.media.handle_events  # registered with the worker
+    mine = {name: groups[name] for name in (FANOUT_GROUP, MEDIA_GROUP)}
+    worker = Worker(services.feed, mine, consumer="test-media-worker")
+    # The default sweep age: events younger than that may belong to another test process's request.
+    run(client, worker.drain)
 
 
 def drained_until(client: TestClient, done: Callable[[], bool], attempts: int = 100) -> bool:
@@ -345,8 +354,9 @@ def test_presigned_upload_is_processed_like_a_direct_one(media_client: TestClien
         (b"<!doctype html><html><script>alert(1)</script></html>", 415, "unsupported_media_type"),
         (image_bytes("JPEG", (100, 100))[:400], 400, "corrupt_image"),
         (b"\xff\xd8\xff" + bytes(VIDEO_LIMIT), 413, "file_too_large"),
+        (b"", 400, "empty_file"),
     ],
-    ids=["html", "truncated", "oversized"],
+    ids=["html", "truncated", "oversized", "empty"],
 )
 def test_presigned_upload_of_a_bad_file_is_deleted(
     media_client: TestClient, user: Account, data: bytes, status: int, error: str

@@ -76,3 +76,17 @@ def test_a_cluster_timeline_rebuild_and_deletion(cluster_client: TestClient) -> 
     run(client, lambda: worker.drain(sweep_age_ms=0))
     ids = [p["post_id"] for p in client.get("/api/v1/feed", headers=reader.headers).json()["posts"]]
     assert ids == list(reversed(made[:-1]))
+
+
+def test_real_time_events_cross_the_cluster(cluster_client: TestClient) -> None:
+    client = cluster_client
+    author, reader = register(client), register(client)
+    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    client.get("/api/v1/feed", headers=reader.headers)
+    worker = Worker.for_services(app_services(client), consumer="cluster-test")
+    with client.websocket_connect(f"/api/v1/stream?access_token={reader.token}") as ws:
+        assert ws.receive_json()["type"] == "ready"
+        post_id = create_post(client, author, "over the cluster bus")
+        run(client, lambda: worker.drain(sweep_age_ms=0))
+        event = ws.receive_json()  # a heartbeat ("ping") instead would mean nothing arrived
+        assert event["type"] == "new_post" and event["data"]["post_id"] == post_id
