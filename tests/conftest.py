@@ -26,7 +26,6 @@ TEST_SETTINGS: dict[str, Any] = {
     "argon2_memory_kib": 8192,
     "argon2_time_cost": 1,
     "write_rate_limit_per_minute": 100_000,
-    "redis_url": "redis://127.0.0.1:6379/15",
     "s3_bucket": "feedgraph-test",
     "opensearch_index_prefix": "feedgraph-test",
 }
@@ -36,8 +35,9 @@ TEST_SETTINGS: dict[str, Any] = {
 def server_settings() -> Iterator[dict[str, Any]]:
     with server_overrides(chosen_mode()) as overrides:
         merged = {**TEST_SETTINGS, **overrides}
-        if "redis_url" in overrides:
-            merged["redis_url"] = overrides["redis_url"].rsplit("/", 1)[0] + "/15"
+        # Tests keep to Redis database 15 of whichever server the settings name (env, .env or defaults).
+        redis_url = overrides.get("redis_url") or Settings().redis_url
+        merged["redis_url"] = redis_url.rsplit("/", 1)[0] + "/15"
         yield merged
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from feed.worker import Worker
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
-CLUSTER_URL = "redis://127.0.0.1:7001/0"
+# The first node of the local cluster (infra/lib/redis_cluster.sh reads the same variable).
+CLUSTER_URL = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CLUSTER_PORTS', '7001').split()[0]}/0"
 
 
 @pytest.fixture(scope="module")
