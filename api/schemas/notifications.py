@@ -23,12 +23,7 @@ class NotificationOut(BaseModel):
         return cls(
             notification_id=note["id"],
             kind=note["kind"],
-            actor=AuthorOut(
-                user_id=actor["id"],
-                username=actor["username"],
-                display_name=actor.get("display_name"),
-                avatar=actor.get("avatar_url"),
-            ),
+            actor=AuthorOut.from_record(actor),
             post_id=note.get("post_id"),
             created_at=note["created_at"],
             read=note["read"],

@@ -52,6 +52,16 @@ class AuthorOut(BaseModel):
     display_name: str | None
     avatar: str | None
 
+    @classmethod
+    def from_record(cls, user: dict[str, Any]) -> AuthorOut:
+        """From a user map of the graph (``id``, ``username``, ``display_name``, ``avatar_url``)."""
+        return cls(
+            user_id=user["id"],
+            username=user["username"],
+            display_name=user.get("display_name"),
+            avatar=user.get("avatar_url"),
+        )
+
 
 class PostOut(BaseModel):
     post_id: IdStr
@@ -79,12 +89,7 @@ class PostOut(BaseModel):
         return cls(
             post_id=post["id"],
             user_id=post["author_id"],
-            user=AuthorOut(
-                user_id=author["id"],
-                username=author["username"],
-                display_name=author.get("display_name"),
-                avatar=author.get("avatar_url"),
-            ),
+            user=AuthorOut.from_record(author),
             content=post["content"],
             media_urls=media_urls or [],
             media=[MediaOut.model_validate(m) for m in media or []],
@@ -117,12 +122,7 @@ class CommentOut(BaseModel):
         return cls(
             comment_id=comment["id"],
             post_id=comment["post_id"],
-            user=AuthorOut(
-                user_id=author["id"],
-                username=author["username"],
-                display_name=author.get("display_name"),
-                avatar=author.get("avatar_url"),
-            ),
+            user=AuthorOut.from_record(author),
             content=comment["content"],
             created_at=comment["created_at"],
         )
@@ -166,14 +166,7 @@ class FeedItemOut(PostOut):
         return cls(
             **post.model_dump(),
             entry_id=row["entry_id"],
-            shared_by=AuthorOut(
-                user_id=sharer["id"],
-                username=sharer["username"],
-                display_name=sharer.get("display_name"),
-                avatar=sharer.get("avatar_url"),
-            )
-            if sharer
-            else None,
+            shared_by=AuthorOut.from_record(sharer) if sharer else None,
             quote=row.get("quote"),
             shared_at=row.get("shared_at"),
         )

@@ -1,6 +1,7 @@
 """Repositories, one module per domain; importing this package registers every query they use."""
 
 from graph.repositories import (
+    bench,
     feed,
     interactions,
     media,
@@ -14,6 +15,7 @@ from graph.repositories import (
 )
 
 __all__ = [
+    "bench",
     "feed",
     "interactions",
     "media",

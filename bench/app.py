@@ -1,0 +1,59 @@
+"""The API the benchmarks run against: the production app (api.app.create_app, unchanged) plus a
+bench-only router that production never mounts.
+
+``GET /bench/pull-feed`` is the pure-pull baseline: the same page as ``GET /api/v1/feed``, built the way
+the reader builds it while Redis is down (feed/reader.py, degraded mode: every followee's entries,
+celebrities included, by Cypher over all followees, then the same hydration and paging). It exists only
+in processes started by ``feedgraph bench``, so production behaviour cannot change."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Response
+
+from api.app import create_app
+from api.deps import CurrentUser, ServicesDep
+from api.pagination import cursor_one
+from api.schemas.common import Limit
+from api.schemas.posts import FeedItemOut, FeedPageOut
+from core.cursor import encode_cursor
+from core.errors import Unavailable
+
+router = APIRouter(prefix="/bench", tags=["bench"], include_in_schema=False)
+
+
+@router.get("/ready")
+async def ready(services: ServicesDep) -> dict[str, bool]:
+    """200 once the schema is applied (the lifespan prepares it in the background)."""
+    if not services.prepared.is_set():
+        raise Unavailable("still preparing")
+    return {"ready": True}
+
+
+@router.get("/pull-feed", response_model=FeedPageOut)
+async def pull_feed(
+    services: ServicesDep,
+    viewer: CurrentUser,
+    response: Response,
+    limit: Limit = 20,
+    before: Annotated[str | None, Query()] = None,
+) -> FeedPageOut:
+    reader = services.feed.reader
+    # The reader's own degraded path, called directly: the baseline is exactly what production serves
+    # by pure pull, not a re-implementation of it.
+    page = await reader._assemble(
+        viewer, cursor_one(before), limit, lambda cursor, n: reader._pure_pull(viewer, cursor, n)
+    )
+    response.headers["X-Feed-Source"] = "pull"
+    return FeedPageOut(
+        posts=[FeedItemOut.from_entry(row, *services.media.for_post(row["post"])) for row in page.items],
+        next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,
+        has_more=page.has_more,
+    )
+
+
+def create_bench_app() -> FastAPI:
+    app = create_app()
+    app.include_router(router)
+    return app

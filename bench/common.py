@@ -1,0 +1,172 @@
+"""What every benchmark shares: its settings, the API server it starts, statistics, the result table
+and the JSON result file under bench/results/."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from core.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(os.environ.get("FEEDGRAPH_BENCH_RESULTS", ROOT / "bench" / "results"))
+# Bench processes use their own Redis database: their timelines, event stream and consumer groups never
+# mix with the dev app's (db 0) or the tests' (db 15), and no other worker steals their events.
+BENCH_REDIS_DB = 14
+BENCH_INDEX_PREFIX = "feedgraph-bench"
+console = Console()
+
+
+def bench_env(celebrity_threshold: int | None = None) -> dict[str, str]:
+    """Environment overrides of every process a benchmark starts (API server, worker)."""
+    base = get_settings().redis_url.rsplit("/", 1)[0]
+    env = {
+        "FEEDGRAPH_REDIS_URL": f"{base}/{BENCH_REDIS_DB}",
+        "FEEDGRAPH_OPENSEARCH_INDEX_PREFIX": BENCH_INDEX_PREFIX,
+        # Viral and fan-out runs write far faster than one person can: the limiter is not under test.
+        "FEEDGRAPH_WRITE_RATE_LIMIT_PER_MINUTE": "100000000",
+        "FEEDGRAPH_LOG_LEVEL": "WARNING",
+    }
+    if celebrity_threshold is not None:
+        env["FEEDGRAPH_CELEBRITY_THRESHOLD"] = str(celebrity_threshold)
+    return env
+
+
+def bench_settings(celebrity_threshold: int | None = None) -> Settings:
+    """The settings the bench processes run with, for in-process clients of the same servers."""
+    overrides = {key.removeprefix("FEEDGRAPH_").lower(): value for key, value in bench_env().items()}
+    if celebrity_threshold is not None:
+        overrides["celebrity_threshold"] = str(celebrity_threshold)
+    return Settings(**overrides)  # type: ignore[arg-type]  # validated (str -> int) like the environment
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def api_server(
+    *, workers: int = 2, celebrity_threshold: int | None = None, with_worker: bool = False
+) -> Iterator[Server]:
+    """Start the bench API (bench/app.py: the production app plus the bench-only baseline route) with
+    uvicorn in a process of its own, wait until it is ready, and stop it (and its worker) afterwards."""
+    port = free_port()
+    env = {**os.environ, **bench_env(celebrity_threshold)}
+    command = [sys.executable, "-m", "bench.serve", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    worker: subprocess.Popen[bytes] | None = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        yield Server(url, process)
+    finally:
+        for proc in (worker, process):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+        for proc in (worker, process):
+            if proc is not None:
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the bench API exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/bench/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the bench API at {url} was not ready within {timeout:.0f}s")
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values (0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index]
+
+
+def latency_summary(latencies_s: Sequence[float]) -> dict[str, float]:
+    values = sorted(latencies_s)
+    return {
+        "p50_ms": round(percentile(values, 0.50) * 1000, 2),
+        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
+        "p99_ms": round(percentile(values, 0.99) * 1000, 2),
+        "max_ms": round((values[-1] if values else 0.0) * 1000, 2),
+    }
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
+def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="right" if column != columns[0] else "left")
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def write_result(name: str, params: dict[str, Any], results: Any) -> Path:
+    """bench/results/<name>-<UTC time>.json, and <name>-latest.json beside it."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    document = {"benchmark": name, "at": stamp, "machine": machine(), "params": params, "results": results}
+    text = json.dumps(document, indent=2, default=str)
+    path = RESULTS_DIR / f"{name}-{stamp}.json"
+    path.write_text(text)
+    (RESULTS_DIR / f"{name}-latest.json").write_text(text)
+    console.print(f"result written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path

@@ -1,0 +1,116 @@
+"""Benchmark 1 (feed read over HTTP) and 4 (growth): the hybrid feed against the pure-pull baseline.
+
+One API server (2 uvicorn workers, bench/app.py) and load from separate client processes. Each run
+measures, for both feeds in turn, a fixed offered rate (latency) and saturation (throughput); the
+figures reported are medians over the runs, and the ratio hybrid / pull is taken within each run."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import httpx
+
+from bench.common import api_server, bench_settings, console, median, print_table, write_result
+from bench.dataset import SIZES, username_prefix
+from bench.load import dataset_users
+from bench.loadgen import LoadSpec, generate, summary
+from core.tokens import Tokens
+from graph.driver import Graph
+from graph.queries import load_queries
+
+FEED_PATH = "/api/v1/feed?limit=20"
+PULL_PATH = "/bench/pull-feed?limit=20"
+MODES = {"hybrid": FEED_PATH, "pull": PULL_PATH}
+
+
+async def _viewer_ids(size: str, seed: int, count: int) -> list[int]:
+    """Ordinary users of the dataset (not celebrities), a seeded sample."""
+    load_queries()
+    graph = Graph.connect(bench_settings())
+    try:
+        users = await dataset_users(graph, username_prefix(size, seed))
+    finally:
+        await graph.close()
+    if not users:
+        raise SystemExit(f"dataset {username_prefix(size, seed)} is not loaded: run `feedgraph bench load --size {size}`")
+    ordinary = [u["id"] for u in users if not u["pull_feed"] and u["following_count"] > 0]
+    return random.Random(seed).sample(ordinary, min(count, len(ordinary)))
+
+
+def viewer_tokens(size: str, seed: int, count: int) -> list[str]:
+    tokens = Tokens(bench_settings())
+    return [tokens.issue(uid).token for uid in asyncio.run(_viewer_ids(size, seed, count))]
+
+
+def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
+    """One read per viewer and feed: builds the timelines and pull lists a live system already has, and
+    records each viewer as active (a first read of the hour writes to the graph)."""
+
+    async def warm() -> None:
+        gate = asyncio.Semaphore(16)
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+            async def one(token: str, path: str) -> None:
+                async with gate:
+                    response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+                    response.raise_for_status()
+
+            await asyncio.gather(*(one(token, path) for token in tokens for path in paths))
+
+    asyncio.run(warm())
+
+
+def run(
+    *, size: str, seed: int, runs: int, seconds: float, rate: float, concurrency: int, viewers: int,
+    client_processes: int, workers: int, modes: tuple[str, ...] = ("hybrid", "pull"),
+) -> dict[str, Any]:
+    tokens = viewer_tokens(size, seed, viewers)
+    console.print(f"feed read: {len(tokens)} viewers of {username_prefix(size, seed)}, {runs} runs")
+    per_run: list[dict[str, Any]] = []
+    with api_server(workers=workers, celebrity_threshold=SIZES[size].celebrity_threshold) as server:
+        warm_up(server.url, tokens, [MODES[m] for m in modes])
+        for index in range(runs):
+            figures: dict[str, Any] = {}
+            for mode in modes:
+                for phase, offered in (("fixed", rate), ("saturate", None)):
+                    spec = LoadSpec(server.url, [MODES[mode]], tokens, seconds, concurrency, offered)
+                    figures[f"{mode}_{phase}"] = summary(generate(spec, client_processes))
+                    console.print(f"run {index + 1} {mode} {phase}: {figures[f'{mode}_{phase}']}")
+            if "hybrid" in modes and "pull" in modes:
+                pull_rps = figures["pull_saturate"]["rps"] or 1e-9
+                figures["throughput_ratio"] = round(figures["hybrid_saturate"]["rps"] / pull_rps, 1)
+            per_run.append(figures)
+    result = _medians(per_run, modes)
+    rows = [
+        (f"{mode} {phase}", result[f"{mode}_{phase}"]["rps"], result[f"{mode}_{phase}"]["p50_ms"],
+         result[f"{mode}_{phase}"]["p95_ms"], result[f"{mode}_{phase}"]["p99_ms"],
+         result[f"{mode}_{phase}"]["failed"])
+        for mode in modes for phase in ("fixed", "saturate")
+    ]
+    print_table(
+        f"feed read, {size} seed {seed}: medians of {runs} runs (fixed = {rate:g} req/s offered)",
+        ["feed", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed"], rows,
+    )
+    if "throughput_ratio" in result:
+        console.print(f"hybrid / pull throughput at saturation (median of per-run ratios): {result['throughput_ratio']}x")
+    params = {"size": size, "seed": seed, "runs": runs, "seconds": seconds, "rate": rate,
+              "concurrency": concurrency, "viewers": len(tokens), "client_processes": client_processes,
+              "api_workers": workers}
+    write_result(f"feed-{size}", params, {"median": result, "runs": per_run})
+    return result
+
+
+def _medians(per_run: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for mode in modes:
+        for phase in ("fixed", "saturate"):
+            key = f"{mode}_{phase}"
+            result[key] = {
+                metric: median([r[key][metric] for r in per_run])
+                for metric in ("rps", "p50_ms", "p95_ms", "p99_ms", "failed")
+            }
+    if per_run and "throughput_ratio" in per_run[0]:
+        result["throughput_ratio"] = median([r["throughput_ratio"] for r in per_run])
+    return result

@@ -1,0 +1,186 @@
+"""HTTP load generation for the benchmarks, run in processes of their own (never in the server's).
+
+A minimal keep-alive HTTP/1.1 client on asyncio streams: on a 2-core machine shared with the server,
+Neo4j and Redis, every CPU cycle the client spends is taken from what is measured, and a general client
+(httpx) costs several times more per request than these few lines.
+
+Two shapes of load:
+- ``fixed``: open loop at an offered rate. Latency counts from each request's *scheduled* time, so a
+  server that falls behind is charged for the queue it causes (no coordinated omission).
+- ``saturate``: closed loop, ``concurrency`` clients each sending the next request as soon as the last
+  one answered: the throughput the server sustains."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+# Requests still unanswered this long after the run's end are counted as failed.
+DRAIN_SECONDS = 5.0
+
+
+@dataclass
+class LoadSpec:
+    url: str  # base, e.g. http://127.0.0.1:8123
+    paths: list[str]  # cycled through
+    tokens: list[str]  # cycled through alongside the paths
+    seconds: float
+    concurrency: int
+    rate: float | None = None  # requests/s offered; None = saturate
+    method: str = "GET"
+    body: bytes = b""
+
+
+@dataclass
+class LoadResult:
+    ok: int = 0
+    failed: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def merge(self, other: LoadResult) -> None:
+        self.ok += other.ok
+        self.failed += other.failed
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+        self.latencies.extend(other.latencies)
+        self.elapsed = max(self.elapsed, other.elapsed)
+
+
+class _Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, token: str, body: bytes) -> int:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        assert self._reader is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            self._writer.write(head.encode() + body)
+            raw = await self._reader.readuntil(b"\r\n\r\n")
+            status = int(raw[9:12])
+            length = 0
+            for line in raw.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await self._reader.readexactly(length)
+            return status
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
+async def _run(spec: LoadSpec) -> LoadResult:
+    parts = urlsplit(spec.url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    result = LoadResult()
+    counter = 0
+
+    def next_request() -> tuple[str, str]:
+        nonlocal counter
+        counter += 1
+        return spec.paths[counter % len(spec.paths)], spec.tokens[counter % len(spec.tokens)]
+
+    async def one(conn: _Connection, scheduled: float) -> None:
+        path, token = next_request()
+        try:
+            status = await conn.request(spec.method, path, token, spec.body)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            result.failed += 1
+            return
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if 200 <= status < 300:
+            result.ok += 1
+            result.latencies.append(time.perf_counter() - scheduled)
+        else:
+            result.failed += 1
+
+    start = time.perf_counter()
+    deadline = start + spec.seconds
+    if spec.rate is None:
+
+        async def closed_loop() -> None:
+            conn = _Connection(host, port)
+            while time.perf_counter() < deadline:
+                await one(conn, time.perf_counter())
+            conn.close()
+
+        await asyncio.gather(*(closed_loop() for _ in range(spec.concurrency)))
+    else:
+        queue: asyncio.Queue[float] = asyncio.Queue()
+        interval = 1.0 / spec.rate
+
+        async def open_loop_client() -> None:
+            conn = _Connection(host, port)
+            while (scheduled := await queue.get()) >= 0:
+                await one(conn, scheduled)
+            conn.close()
+
+        clients = [asyncio.create_task(open_loop_client()) for _ in range(spec.concurrency)]
+        sent = 0
+        while (now := time.perf_counter()) < deadline:
+            due = int((now - start) / interval) + 1
+            for i in range(sent, due):
+                queue.put_nowait(start + i * interval)
+            sent = due
+            await asyncio.sleep(min(interval, 0.002))
+        for _ in clients:
+            queue.put_nowait(-1.0)
+        done, pending = await asyncio.wait(clients, timeout=DRAIN_SECONDS)
+        for task in pending:
+            task.cancel()
+        result.failed += queue.qsize()  # scheduled, never sent
+    result.elapsed = time.perf_counter() - start
+    return result
+
+
+def _run_in_process(spec: LoadSpec) -> LoadResult:
+    return asyncio.run(_run(spec))
+
+
+def generate(spec: LoadSpec, processes: int = 1) -> LoadResult:
+    """Run ``spec`` split over ``processes`` client processes (rate and concurrency divided among them)."""
+    processes = max(1, processes)
+    parts = [
+        LoadSpec(
+            spec.url, spec.paths[i::processes] or spec.paths, spec.tokens[i::processes] or spec.tokens,
+            spec.seconds, max(1, spec.concurrency // processes),
+            None if spec.rate is None else spec.rate / processes, spec.method, spec.body,
+        )
+        for i in range(processes)
+    ]
+    context = multiprocessing.get_context("spawn")  # no fork of a parent holding clients and loops
+    with context.Pool(processes) as pool:
+        results = pool.map(_run_in_process, parts)
+    merged = LoadResult()
+    for part in results:
+        merged.merge(part)
+    return merged
+
+
+def summary(result: LoadResult) -> dict[str, Any]:
+    from bench.common import latency_summary
+
+    return {
+        "ok": result.ok,
+        "failed": result.failed,
+        "rps": round(result.ok / result.elapsed, 1) if result.elapsed else 0.0,
+        **latency_summary(result.latencies),
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+    }

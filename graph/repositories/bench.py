@@ -1,0 +1,63 @@
+"""Graph writes and reads of the benchmark datasets (bench/): batched UNWIND loads, counters, clean-up.
+
+Only bench/ uses this module; every query touches users whose username starts with ``bench_``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.driver import Graph, Record
+from graph.queries import cypher
+
+_CREATE_USERS = cypher("bench/create_users")
+_CREATE_FOLLOWS = cypher("bench/create_follows")
+_CREATE_POSTS = cypher("bench/create_posts")
+_CREATE_LIKES = cypher("bench/create_likes")
+_FINALIZE_USERS = cypher("bench/finalize_users")
+_FINALIZE_POSTS = cypher("bench/finalize_posts")
+_LIST_USERS = cypher("bench/list_users")
+_DELETE_BATCH = cypher("bench/delete_dataset_batch")
+_TOUCH_USERS = cypher("bench/touch_users")
+
+
+def _count(rows: list[Record], column: str) -> int:
+    return int(rows[0][column]) if rows else 0
+
+
+async def create_users(graph: Graph, rows: list[dict[str, Any]], password_hash: str) -> int:
+    return _count(await graph.write(_CREATE_USERS, rows=rows, password_hash=password_hash), "created")
+
+
+async def create_follows(graph: Graph, rows: list[tuple[int, int, int]]) -> int:
+    return _count(await graph.write(_CREATE_FOLLOWS, rows=rows), "created")
+
+
+async def create_posts(graph: Graph, rows: list[tuple[int, int, int, str]]) -> int:
+    return _count(await graph.write(_CREATE_POSTS, rows=rows), "created")
+
+
+async def create_likes(graph: Graph, rows: list[tuple[int, int, int]]) -> int:
+    return _count(await graph.write(_CREATE_LIKES, rows=rows), "created")
+
+
+async def finalize_users(graph: Graph, ids: list[int], threshold: int, now_ms: int) -> int:
+    rows = await graph.write(_FINALIZE_USERS, ids=ids, threshold=threshold, now=now_ms)
+    return _count(rows, "celebrities")
+
+
+async def finalize_posts(graph: Graph, ids: list[int]) -> int:
+    return _count(await graph.write(_FINALIZE_POSTS, ids=ids), "updated")
+
+
+async def list_users(graph: Graph, prefix: str, limit: int) -> list[Record]:
+    return await graph.read(_LIST_USERS, prefix=prefix, limit=limit)
+
+
+async def delete_dataset_batch(graph: Graph, prefix: str, limit: int) -> int:
+    if not prefix.startswith("bench_"):
+        raise ValueError(f"refusing to delete users outside the bench_ namespace: {prefix!r}")
+    return _count(await graph.write(_DELETE_BATCH, prefix=prefix, limit=limit), "deleted")
+
+
+async def touch_users(graph: Graph, ids: list[int], now_ms: int) -> int:
+    return _count(await graph.write(_TOUCH_USERS, ids=ids, now=now_ms), "touched")
