@@ -34,7 +34,9 @@ async def _viewer_ids(size: str, seed: int, count: int) -> list[int]:
     finally:
         await graph.close()
     if not users:
-        raise SystemExit(f"dataset {username_prefix(size, seed)} is not loaded: run `feedgraph bench load --size {size}`")
+        raise SystemExit(
+            f"dataset {username_prefix(size, seed)} is not loaded: run `feedgraph bench load --size {size}`"
+        )
     ordinary = [u["id"] for u in users if not u["pull_feed"] and u["following_count"] > 0]
     return random.Random(seed).sample(ordinary, min(count, len(ordinary)))
 
@@ -63,8 +65,17 @@ def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
 
 
 def run(
-    *, size: str, seed: int, runs: int, seconds: float, rate: float, concurrency: int, viewers: int,
-    client_processes: int, workers: int, modes: tuple[str, ...] = ("hybrid", "pull"),
+    *,
+    size: str,
+    seed: int,
+    runs: int,
+    seconds: float,
+    rate: float,
+    concurrency: int,
+    viewers: int,
+    client_processes: int,
+    workers: int,
+    modes: tuple[str, ...] = ("hybrid", "pull"),
 ) -> dict[str, Any]:
     tokens = viewer_tokens(size, seed, viewers)
     console.print(f"feed read: {len(tokens)} viewers of {username_prefix(size, seed)}, {runs} runs")
@@ -84,20 +95,37 @@ def run(
             per_run.append(figures)
     result = _medians(per_run, modes)
     rows = [
-        (f"{mode} {phase}", result[f"{mode}_{phase}"]["rps"], result[f"{mode}_{phase}"]["p50_ms"],
-         result[f"{mode}_{phase}"]["p95_ms"], result[f"{mode}_{phase}"]["p99_ms"],
-         result[f"{mode}_{phase}"]["failed"])
-        for mode in modes for phase in ("fixed", "saturate")
+        (
+            f"{mode} {phase}",
+            result[f"{mode}_{phase}"]["rps"],
+            result[f"{mode}_{phase}"]["p50_ms"],
+            result[f"{mode}_{phase}"]["p95_ms"],
+            result[f"{mode}_{phase}"]["p99_ms"],
+            result[f"{mode}_{phase}"]["failed"],
+        )
+        for mode in modes
+        for phase in ("fixed", "saturate")
     ]
     print_table(
         f"feed read, {size} seed {seed}: medians of {runs} runs (fixed = {rate:g} req/s offered)",
-        ["feed", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed"], rows,
+        ["feed", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed"],
+        rows,
     )
     if "throughput_ratio" in result:
-        console.print(f"hybrid / pull throughput at saturation (median of per-run ratios): {result['throughput_ratio']}x")
-    params = {"size": size, "seed": seed, "runs": runs, "seconds": seconds, "rate": rate,
-              "concurrency": concurrency, "viewers": len(tokens), "client_processes": client_processes,
-              "api_workers": workers}
+        console.print(
+            f"hybrid / pull throughput at saturation (median of run ratios): {result['throughput_ratio']}x"
+        )
+    params = {
+        "size": size,
+        "seed": seed,
+        "runs": runs,
+        "seconds": seconds,
+        "rate": rate,
+        "concurrency": concurrency,
+        "viewers": len(tokens),
+        "client_processes": client_processes,
+        "api_workers": workers,
+    }
     write_result(f"feed-{size}", params, {"median": result, "runs": per_run})
     return result
 

@@ -33,6 +33,7 @@ class LoadSpec:
     rate: float | None = None  # requests/s offered; None = saturate
     method: str = "GET"
     body: bytes = b""
+    once: bool = False  # stop after one request per token (each viewer acts once: likes)
 
 
 @dataclass
@@ -92,24 +93,31 @@ async def _run(spec: LoadSpec) -> LoadResult:
     result = LoadResult()
     counter = 0
 
-    def next_request() -> tuple[str, str]:
+    def next_request() -> tuple[str, str] | None:
         nonlocal counter
+        if spec.once and counter >= len(spec.tokens):
+            return None
         counter += 1
         return spec.paths[counter % len(spec.paths)], spec.tokens[counter % len(spec.tokens)]
 
-    async def one(conn: _Connection, scheduled: float) -> None:
-        path, token = next_request()
+    async def one(conn: _Connection, scheduled: float) -> bool:
+        """One request; False once there is nothing left to send."""
+        request = next_request()
+        if request is None:
+            return False
+        path, token = request
         try:
             status = await conn.request(spec.method, path, token, spec.body)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             result.failed += 1
-            return
+            return True
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if 200 <= status < 300:
             result.ok += 1
             result.latencies.append(time.perf_counter() - scheduled)
         else:
             result.failed += 1
+        return True
 
     start = time.perf_counter()
     deadline = start + spec.seconds
@@ -117,8 +125,8 @@ async def _run(spec: LoadSpec) -> LoadResult:
 
         async def closed_loop() -> None:
             conn = _Connection(host, port)
-            while time.perf_counter() < deadline:
-                await one(conn, time.perf_counter())
+            while time.perf_counter() < deadline and await one(conn, time.perf_counter()):
+                pass
             conn.close()
 
         await asyncio.gather(*(closed_loop() for _ in range(spec.concurrency)))
@@ -142,7 +150,7 @@ async def _run(spec: LoadSpec) -> LoadResult:
             await asyncio.sleep(min(interval, 0.002))
         for _ in clients:
             queue.put_nowait(-1.0)
-        done, pending = await asyncio.wait(clients, timeout=DRAIN_SECONDS)
+        _, pending = await asyncio.wait(clients, timeout=DRAIN_SECONDS)
         for task in pending:
             task.cancel()
         result.failed += queue.qsize()  # scheduled, never sent
@@ -159,9 +167,15 @@ def generate(spec: LoadSpec, processes: int = 1) -> LoadResult:
     processes = max(1, processes)
     parts = [
         LoadSpec(
-            spec.url, spec.paths[i::processes] or spec.paths, spec.tokens[i::processes] or spec.tokens,
-            spec.seconds, max(1, spec.concurrency // processes),
-            None if spec.rate is None else spec.rate / processes, spec.method, spec.body,
+            spec.url,
+            spec.paths[i::processes] or spec.paths,
+            spec.tokens[i::processes] or spec.tokens,
+            spec.seconds,
+            max(1, spec.concurrency // processes),
+            None if spec.rate is None else spec.rate / processes,
+            spec.method,
+            spec.body,
+            spec.once,
         )
         for i in range(processes)
     ]

@@ -1,4 +1,4 @@
-"""``python -m bench.serve --port P --workers N``: uvicorn serving bench/app.py (started by bench/common.py)."""
+"""``python -m bench.serve --port P --workers N``: uvicorn serving bench/app.py (see bench/common.py)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import sys
 import typer
 import uvicorn
 
+from cli import bench as bench_cli
 from cli import cypher as cypher_cli
 from cli import jobs as jobs_cli
 from core.settings import get_settings
@@ -21,6 +22,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(schema_app, name="schema")
 app.add_typer(cypher_cli.app, name="cypher")
 app.add_typer(jobs_cli.app, name="jobs")
+app.add_typer(bench_cli.app, name="bench")
 
 
 @app.command()

@@ -48,7 +48,7 @@ JOBS: dict[str, Job] = {
             "run_feed_housekeeping",
         ),
         Job(
-            "search-reindex",
+            "reindex",
             "rebuild the search indices under the current mapping, behind the aliases (no downtime)",
             "search.reindex",
             "run_reindex",

@@ -265,3 +265,18 @@ def test_crossing_the_celebrity_threshold_both_ways_leaves_no_gap_or_duplicate(
     drain(client)
     assert feed_ids(client, reader) == list(reversed(made))
     assert set(made) <= {str(i) for i in timeline(client, reader) or []}  # backfilled: no pull needed
+
+
+def test_following_shows_the_followees_posts_at_once_and_unfollowing_removes_them(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    author, reader, other = make_user(), make_user(), make_user()
+    follow(client, reader, other)
+    older = [create_post(client, author, f"before the follow {i}") for i in range(3)]
+    kept = create_post(client, other, "from someone still followed")
+    drain(client)
+    assert feed_ids(client, reader) == [kept]  # the reader's timeline exists now
+    follow(client, reader, author)
+    assert feed_ids(client, reader) == [kept, *reversed(older)]
+    client.delete(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    assert feed_ids(client, reader) == [kept]

@@ -1,0 +1,228 @@
+"""Benchmark 2: fan-out.
+
+- Raw timeline inserts/s: ``Timelines.push`` (the production pipelined Lua push) of new entries into
+  many existing synthetic timelines, from one process.
+- End to end: ``POST /api/v1/posts`` by an author with N active followers, through the real path
+  (graph write + outbox, event stream, a worker process's fan-out), until the post is at the head of
+  every follower's home timeline, polled in Redis. The bench API and worker run with the celebrity
+  threshold above N, so even the largest author is pushed: that is the cost being measured (in
+  production an author at or above FEEDGRAPH_CELEBRITY_THRESHOLD is pulled instead: one LPUSH).
+
+Fan-out users are their own dataset (``bench_fo_``): one author per size with a disjoint pool of
+followers who follow nobody else, so each follower's complete timeline is that author's posts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from bench.common import api_server, bench_settings, console, median, print_table, write_result
+from bench.load import BENCH_PASSWORD
+from cache.client import connect_redis
+from cache.timeline import Timelines
+from core.clock import now_ms
+from core.ids import new_id
+from core.passwords import Passwords
+from core.tokens import Tokens
+from feed.service import FeedService
+from graph.driver import Graph
+from graph.queries import load_queries
+from graph.repositories import bench as bench_graph
+from graph.repositories import feed as feed_graph
+
+FANOUT_PREFIX = "bench_fo_"
+RAW_PREFIX = "bench:fo"
+# Far above any author here: the bench worker pushes every post (see the module docstring).
+PUSH_EVERYTHING_THRESHOLD = 1_000_000_000
+POLL_SECONDS = 0.005
+TIMEOUT_SECONDS = 60.0
+
+
+def author_name(followers: int) -> str:
+    # The trailing "_" keeps one author's name from being a prefix of another's (deletion is by prefix).
+    return f"{FANOUT_PREFIX}a{followers}_"
+
+
+async def ensure_authors(graph: Graph, settings: Any, sizes: list[int]) -> dict[int, tuple[int, list[int]]]:
+    """Each author and their follower ids, loaded once (batched UNWIND, like the dataset)."""
+    found = {u["username"]: u for u in await bench_graph.list_users(graph, FANOUT_PREFIX, 10_000_000)}
+    password_hash: str | None = None
+    authors: dict[int, tuple[int, list[int]]] = {}
+    for n in sizes:
+        pool_prefix = f"{FANOUT_PREFIX}f{n}_"
+        name = author_name(n)
+        pool = [u["id"] for u in await bench_graph.list_users(graph, pool_prefix, n + 1)]
+        if name not in found or len(pool) != n:
+            await _delete(graph, pool_prefix)
+            await _delete(graph, name)
+            password_hash = password_hash or Passwords(settings).hash(BENCH_PASSWORD)
+            now = now_ms()
+            author_id = new_id()
+            pool = [new_id() for _ in range(n)]
+            rows = [{"id": author_id, "username": name, "created_at": now, "last_feed_read_ms": now}]
+            rows += [
+                {"id": uid, "username": f"{pool_prefix}{i:07d}", "created_at": now, "last_feed_read_ms": now}
+                for i, uid in enumerate(pool)
+            ]
+            for start in range(0, len(rows), 5_000):
+                await bench_graph.create_users(graph, rows[start : start + 5_000], password_hash)
+            follows = [(uid, author_id, now) for uid in pool]
+            for start in range(0, len(follows), 10_000):
+                await bench_graph.create_follows(graph, follows[start : start + 10_000])
+            await bench_graph.finalize_users(graph, [author_id], PUSH_EVERYTHING_THRESHOLD, now)
+            console.print(f"loaded fan-out author {name} with {n:,} followers")
+        else:
+            author_id = found[name]["id"]
+        authors[n] = (author_id, pool)
+    return authors
+
+
+async def _delete(graph: Graph, prefix: str) -> None:
+    while await bench_graph.delete_dataset_batch(graph, prefix, 1_000):
+        pass
+
+
+async def _prepare_followers(graph: Graph, home: Timelines, author_id: int, followers: list[int]) -> None:
+    """Make every follower active (graph) with an existing, complete timeline (Redis), as a live user
+    who read their feed recently has."""
+    for start in range(0, len(followers), 5_000):
+        await bench_graph.touch_users(graph, followers[start : start + 5_000], now_ms())
+    recent = await feed_graph.author_recent_entries(graph, author_id, home.cap)
+
+    async def load() -> list[int]:
+        return recent
+
+    gate = asyncio.Semaphore(64)
+
+    async def ensure(uid: int) -> None:
+        async with gate:
+            if not await home.exists(uid):
+                await home.rebuild(uid, load)
+
+    await asyncio.gather(*(ensure(uid) for uid in followers))
+
+
+async def _raw_inserts(timelines: int, entries: int) -> dict[str, float]:
+    settings = bench_settings()
+    redis = connect_redis(settings)
+    home = Timelines(redis, prefix=RAW_PREFIX, cap=settings.timeline_cap, ttl_seconds=3600)
+    owners = list(range(timelines))
+    try:
+        seed = str(new_id())
+        for start in range(0, timelines, 10_000):  # existing timelines, one older entry each
+            async with redis.pipeline(transaction=False) as pipe:
+                for owner in owners[start : start + 10_000]:
+                    pipe.delete(home.key(owner))
+                    pipe.rpush(home.key(owner), seed)
+                await pipe.execute()
+        started = time.perf_counter()
+        inserted = 0
+        for _ in range(entries):
+            inserted += await home.push(new_id(), owners)
+        elapsed = time.perf_counter() - started
+        for start in range(0, timelines, 10_000):
+            await redis.delete(*(home.key(o) for o in owners[start : start + 10_000]))
+    finally:
+        await redis.aclose()
+    return {
+        "inserts": inserted,
+        "seconds": round(elapsed, 3),
+        "inserts_per_second": round(inserted / elapsed),
+    }
+
+
+async def _deliveries(url: str, sizes: list[int], runs: int) -> dict[int, list[dict[str, float]]]:
+    load_queries()
+    settings = bench_settings(PUSH_EVERYTHING_THRESHOLD)
+    graph = Graph.connect(settings)
+    redis = connect_redis(settings)
+    home = FeedService.build(settings, graph, redis).home
+    tokens = Tokens(settings)
+    measured: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    try:
+        authors = await ensure_authors(graph, settings, sizes)
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            for n in sizes:
+                author_id, followers = authors[n]
+                await _prepare_followers(graph, home, author_id, followers)
+                headers = {"Authorization": f"Bearer {tokens.issue(author_id).token}"}
+                for index in range(runs):
+                    started = time.perf_counter()
+                    response = await client.post(
+                        "/api/v1/posts", json={"content": f"fan-out run {index}"}, headers=headers
+                    )
+                    response.raise_for_status()
+                    accepted = time.perf_counter() - started
+                    post_id = response.json()["post_id"]
+                    first, last = await _wait_everywhere(redis, home, followers, post_id, started)
+                    measured[n].append(
+                        {"post_accepted_s": accepted, "first_follower_s": first, "all_followers_s": last}
+                    )
+                    console.print(
+                        f"{n:,} followers, run {index + 1}: all timelines after {last * 1000:,.0f} ms"
+                    )
+    finally:
+        await redis.aclose()
+        await graph.close()
+    return measured
+
+
+async def _wait_everywhere(
+    redis: Any, home: Timelines, followers: list[int], post_id: str, started: float
+) -> tuple[float, float]:
+    """Poll the head of every follower's timeline until all show the post; (first, last) seconds."""
+    waiting = list(followers)
+    first = 0.0
+    target = post_id.encode()
+    while waiting:
+        if time.perf_counter() - started > TIMEOUT_SECONDS:
+            raise RuntimeError(f"{len(waiting)} timelines still lack post {post_id} after {TIMEOUT_SECONDS}s")
+        async with redis.pipeline(transaction=False) as pipe:
+            for uid in waiting:
+                pipe.lindex(home.key(uid), 0)
+            heads = await pipe.execute()
+        still = [uid for uid, head in zip(waiting, heads, strict=True) if head != target]
+        if len(still) < len(waiting) and not first:
+            first = time.perf_counter() - started
+        waiting = still
+        if waiting:
+            await asyncio.sleep(POLL_SECONDS)
+    return first, time.perf_counter() - started
+
+
+def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dict[str, Any]:
+    raw = [asyncio.run(_raw_inserts(timelines, entries)) for _ in range(runs)]
+    inserts_per_second = median([r["inserts_per_second"] for r in raw])
+    with api_server(workers=1, celebrity_threshold=PUSH_EVERYTHING_THRESHOLD, with_worker=True) as server:
+        deliveries = asyncio.run(_deliveries(server.url, followers, runs))
+    rows: list[tuple[Any, ...]] = [
+        ("Timelines.push", f"{timelines:,} timelines x {entries}", inserts_per_second, "", "")
+    ]
+    summary: dict[str, Any] = {"raw": {"median_inserts_per_second": inserts_per_second, "runs": raw}}
+    for n, samples in deliveries.items():
+        all_s = sorted(s["all_followers_s"] for s in samples)
+        summary[str(n)] = {
+            "median_all_followers_ms": round(median(all_s) * 1000, 1),
+            "max_all_followers_ms": round(all_s[-1] * 1000, 1),
+            "median_first_follower_ms": round(median([s["first_follower_s"] for s in samples]) * 1000, 1),
+            "median_post_accepted_ms": round(median([s["post_accepted_s"] for s in samples]) * 1000, 1),
+            "inserts_per_second_end_to_end": round(n / median(all_s)),
+            "runs": samples,
+        }
+        rows.append(
+            (
+                f"POST -> {n:,} timelines",
+                f"{runs} posts",
+                summary[str(n)]["inserts_per_second_end_to_end"],
+                summary[str(n)]["median_all_followers_ms"],
+                summary[str(n)]["max_all_followers_ms"],
+            )
+        )
+    print_table("fan-out (medians)", ["measure", "workload", "inserts/s", "median ms", "max ms"], rows)
+    write_result(
+        "fanout", {"followers": followers, "runs": runs, "timelines": timelines, "entries": entries}, summary
+    )
+    return summary

@@ -1,0 +1,59 @@
+"""Every benchmark command runs end to end on a tiny dataset (``make bench-smoke``), so the benchmark
+code cannot rot. Only outcomes are asserted (exit status, result files, exact like counts): never
+timings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE_COMMANDS: dict[str, list[str]] = {
+    "load-XS": ["load", "--size", "XS", "--seed", "5"],
+    "feed-XS": ["feed", "--size", "XS", "--seed", "5", "--runs", "1", "--seconds", "1", "--rate", "20",
+                "--viewers", "10", "--concurrency", "4", "--workers", "1"],
+    "growth": ["growth", "--sizes", "XS", "--seed", "5", "--runs", "1", "--seconds", "1", "--rate", "20",
+               "--viewers", "10"],
+    "fanout": ["fanout", "--followers", "30", "--runs", "1", "--timelines", "200", "--entries", "2"],
+    "memory": ["memory", "--timelines", "2"],
+    "viral": ["viral", "--likers", "40", "--runs", "1", "--concurrency", "4"],
+    "stream-framework": ["stream-framework", "--followers", "30", "--activities", "2", "--reads", "20",
+                         "--runs", "1"],
+}
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bench-results")
+
+
+def _bench(results_dir: Path, args: list[str]) -> dict[str, object]:
+    env = {**os.environ, "FEEDGRAPH_BENCH_RESULTS": str(results_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "bench", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {"stdout": done.stdout}
+
+
+@pytest.mark.parametrize("name", list(SMOKE_COMMANDS))
+def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) -> None:
+    if name != "load-XS":  # every benchmark but the load needs the dataset
+        _bench(results_dir, SMOKE_COMMANDS["load-XS"])
+    _bench(results_dir, SMOKE_COMMANDS[name])
+    document = json.loads((results_dir / f"{name}-latest.json").read_text())
+    assert document["benchmark"] == name
+    assert document["results"]
+    if name == "viral":
+        assert document["results"]["all_exact"] is True
+        assert document["results"]["runs"][0]["final_like_count"] == 40
+    if name == "feed-XS":
+        median = document["results"]["median"]
+        assert median["hybrid_saturate"]["failed"] == 0 and median["pull_saturate"]["failed"] == 0
+        assert median["hybrid_saturate"]["rps"] > 0
