@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test services stop status lint venv
+.PHONY: run test services stop status lint venv bench-smoke
 
 venv: $(STAMP)
 
@@ -32,6 +32,10 @@ run: venv services
 
 test: venv services
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark on a tiny dataset (also part of `make test`); full runs: docs/BENCHMARKS.md.
+bench-smoke: venv services
+	@$(BIN)/python -m pytest tests/integration/test_bench_smoke.py -q
 
 lint: venv
 	$(BIN)/ruff check .

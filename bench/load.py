@@ -55,7 +55,9 @@ async def load(settings: Settings, size: str, seed: int, *, fresh: bool = False)
             console.print(
                 f"dataset {dataset.prefix} already loaded ({len(existing):,} users); --fresh reloads it"
             )
-            return {"dataset": dataset.prefix, "skipped": True, **dataset.shape()}
+            result = {"dataset": dataset.prefix, "skipped": True, **dataset.shape()}
+            write_result(f"load-{size}", {"size": size, "seed": seed}, result)
+            return result
         if existing:
             console.print(f"removing a partial load of {dataset.prefix} ({len(existing):,} users)")
             await delete(graph, dataset.prefix)

@@ -4,7 +4,7 @@
     fg = connect()                                   # FEEDGRAPH_* settings / .env, like the app
     fg.queries()                                     # the library: name, purpose, parameters, columns
     df = fg.run("top_accounts_by_followers", limit=10)
-    df = fg.query("MATCH (u:User) RETURN count(u) AS users")   # ad hoc, read-only
+    df = fg.query(cypher_text)                       # any ad-hoc query, run read-only
     fg.close()
 
 It uses the synchronous driver on purpose: Jupyter already runs an event loop, where the app's async
