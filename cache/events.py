@@ -47,6 +47,7 @@ class Event:
     media_ids: tuple[int, ...] = ()
     visibility: str | None = None
     user_id: int | None = None
+    post_ids: tuple[int, ...] = ()  # user_deleted: every post that went with the account
 
     def to_fields(self) -> dict[Any, Any]:
         fields = {
@@ -63,6 +64,8 @@ class Event:
             fields["visibility"] = self.visibility
         if self.user_id is not None:
             fields["user_id"] = str(self.user_id)
+        if self.post_ids:
+            fields["post_ids"] = ",".join(str(p) for p in self.post_ids)
         return fields
 
     @classmethod
@@ -77,6 +80,7 @@ class Event:
             media_ids=tuple(int(m) for m in data["media_ids"].split(",")) if data.get("media_ids") else (),
             visibility=data.get("visibility"),
             user_id=int(data["user_id"]) if data.get("user_id") else None,
+            post_ids=tuple(int(p) for p in data["post_ids"].split(",")) if data.get("post_ids") else (),
         )
 
     @classmethod
@@ -90,6 +94,7 @@ class Event:
             media_ids=tuple(record.get("media_ids") or ()),
             visibility=record.get("visibility"),
             user_id=record.get("user_id"),
+            post_ids=tuple(record.get("post_ids") or ()),
         )
 
 

@@ -174,9 +174,12 @@ class MediaService:
     # --- deletion --------------------------------------------------------------------------------
 
     async def handle_events(self, events: list[Event]) -> None:
-        """Consumer group "media": a deleted post's media objects are deleted, then their nodes.
-        Idempotent: a redelivered event finds the nodes gone (or deletes missing objects again)."""
-        media_ids = [m for event in events if event.type == "post_deleted" for m in event.media_ids]
+        """Consumer group "media": the media of a deleted post or account are deleted, objects first,
+        then nodes. Idempotent: a redelivered event finds the nodes gone (or deletes missing objects
+        again)."""
+        media_ids = [
+            m for event in events if event.type in ("post_deleted", "user_deleted") for m in event.media_ids
+        ]
         if media_ids:
             await self.delete_marked(await media_repo.deleting(self.graph, media_ids))
 

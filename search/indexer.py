@@ -55,7 +55,14 @@ _POST_EVENTS = {
     "comment_deleted",
 }
 # Events whose users must be re-read: the actor and the user the event is about.
-_USER_EVENTS = {"user_created", "user_updated", "user_followed", "user_unfollowed", "user_blocked"}
+_USER_EVENTS = {
+    "user_created",
+    "user_updated",
+    "user_followed",
+    "user_unfollowed",
+    "user_blocked",
+    "user_deleted",
+}
 _TREND_WEIGHTS = {
     "post_created": POST_CREATED_WEIGHT,
     "post_liked": LIKE_WEIGHT,
@@ -84,7 +91,11 @@ class SearchIndexer:
 
     async def handle(self, events: list[Event]) -> None:
         """The consumer group's handler (idempotent)."""
-        post_ids = _unique(e.post_id for e in events if e.type in _POST_EVENTS)
+        post_ids = _unique(
+            [e.post_id for e in events if e.type in _POST_EVENTS]
+            # A deleted account takes its posts along: re-reading finds them gone, so they are deleted.
+            + [p for e in events if e.type == "user_deleted" for p in e.post_ids]
+        )
         user_ids = _unique(
             uid
             for e in events

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query
+import anyio
+from fastapi import APIRouter, BackgroundTasks, Query, Response, status
 
 from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_two, page
 from api.schemas.common import Limit, parse_id
-from api.schemas.users import FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
+from api.schemas.users import AccountDeletion, FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
 from core.clock import now_ms
+from core.errors import Unauthorized
 from core.ids import new_id
 from graph.driver import Record
 from graph.repositories import social, users
@@ -36,6 +38,26 @@ async def update_me(
     row = await users.update_profile(services.graph, user_id, changes, event_id)
     tasks.add_task(services.feed.publish_soon, event_id)  # search indexes profiles
     return UserOut.from_record(row)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(
+    body: AccountDeletion, services: ServicesDep, user_id: Writer, tasks: BackgroundTasks
+) -> Response:
+    """Delete the account for good, with its posts, comments, likes, shares, follows and media; the
+    password confirms it. Others' counters stay exact; search and media storage follow via events."""
+    profile = await users.get_user(services.graph, user_id, user_id)
+    found = await users.credentials(services.graph, profile["user"]["username"])
+    valid = found is not None and await anyio.to_thread.run_sync(
+        services.passwords.verify, found[1], body.password
+    )
+    if not valid:
+        raise Unauthorized("the password is wrong", code="invalid_credentials")
+    event_id = new_id()
+    await users.delete_user(services.graph, user_id, event_id, now_ms())
+    tasks.add_task(services.feed.publish_soon, event_id)
+    await services.feed.follows_changed(user_id)  # drops the timeline and caches of the account
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/by-username/{username}", response_model=UserOut)

@@ -23,6 +23,10 @@ class RegisterRequest(StrictBody):
         return value
 
 
+class AccountDeletion(StrictBody):
+    password: str = Field(min_length=1, max_length=256, description="the account's password, to confirm")
+
+
 class ProfileUpdate(StrictBody):
     display_name: str | None = Field(default=None, min_length=1, max_length=50)
     bio: str | None = Field(default=None, max_length=500)

@@ -3,5 +3,5 @@
 // Columns: event (map: id, type, post_id, actor_id, share_id, media_ids, visibility,
 // user_id).
 MATCH (e:OutboxEvent) WHERE e.id IN $ids
-RETURN e {.id, .type, .post_id, .actor_id, .share_id, .media_ids, .visibility, .user_id} AS event
+RETURN e {.id, .type, .post_id, .actor_id, .share_id, .media_ids, .visibility, .user_id, .post_ids} AS event
 ORDER BY e.id

@@ -6,4 +6,4 @@
 MATCH (e:OutboxEvent)
 WHERE e.created_at <= $older_than_ms
 WITH e ORDER BY e.created_at ASC LIMIT $limit
-RETURN e {.id, .type, .post_id, .actor_id, .share_id, .media_ids, .visibility, .user_id} AS event
+RETURN e {.id, .type, .post_id, .actor_id, .share_id, .media_ids, .visibility, .user_id, .post_ids} AS event

@@ -17,6 +17,7 @@ _FIND_USER_ID = cypher("users/find_user_id")
 _UPDATE_PROFILE = cypher("users/update_profile")
 _LIST_FOLLOWERS = cypher("users/list_followers")
 _LIST_FOLLOWING = cypher("users/list_following")
+_DELETE_USER = cypher("users/delete_user")
 
 
 async def create_user(
@@ -99,3 +100,9 @@ async def _list_relations(
     return await graph.read(
         query, user_id=user_id, viewer_id=viewer_id, before_at=before_at, before_id=before_id, limit=limit
     )
+
+
+async def delete_user(graph: Graph, user_id: int, event_id: int, now_ms: int) -> None:
+    """Delete the account and all it made, in one transaction with its outbox event."""
+    if not await graph.write(_DELETE_USER, user_id=user_id, event_id=event_id, now=now_ms):
+        raise NotFound("no such user", code="user_not_found")

@@ -15,15 +15,54 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_COMMANDS: dict[str, list[str]] = {
     "load-XS": ["load", "--size", "XS", "--seed", "5"],
-    "feed-XS": ["feed", "--size", "XS", "--seed", "5", "--runs", "1", "--seconds", "1", "--rate", "20",
-                "--viewers", "10", "--concurrency", "4", "--workers", "1"],
-    "growth": ["growth", "--sizes", "XS", "--seed", "5", "--runs", "1", "--seconds", "1", "--rate", "20",
-               "--viewers", "10"],
+    "feed-XS": [
+        "feed",
+        "--size",
+        "XS",
+        "--seed",
+        "5",
+        "--runs",
+        "1",
+        "--seconds",
+        "1",
+        "--rate",
+        "20",
+        "--viewers",
+        "10",
+        "--concurrency",
+        "4",
+        "--workers",
+        "1",
+    ],
+    "growth": [
+        "growth",
+        "--sizes",
+        "XS",
+        "--seed",
+        "5",
+        "--runs",
+        "1",
+        "--seconds",
+        "1",
+        "--rate",
+        "20",
+        "--viewers",
+        "10",
+    ],
     "fanout": ["fanout", "--followers", "30", "--runs", "1", "--timelines", "200", "--entries", "2"],
     "memory": ["memory", "--timelines", "2"],
     "viral": ["viral", "--likers", "40", "--runs", "1", "--concurrency", "4"],
-    "stream-framework": ["stream-framework", "--followers", "30", "--activities", "2", "--reads", "20",
-                         "--runs", "1"],
+    "stream-framework": [
+        "stream-framework",
+        "--followers",
+        "30",
+        "--activities",
+        "2",
+        "--reads",
+        "20",
+        "--runs",
+        "1",
+    ],
 }
 
 
@@ -35,8 +74,13 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _bench(results_dir: Path, args: list[str]) -> dict[str, object]:
     env = {**os.environ, "FEEDGRAPH_BENCH_RESULTS": str(results_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "cli.main", "bench", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=600, check=False,
+        [sys.executable, "-m", "cli.main", "bench", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return {"stdout": done.stdout}
