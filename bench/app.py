@@ -15,9 +15,9 @@ from fastapi import APIRouter, FastAPI, Query, Response
 from api.app import create_app
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
+from api.routes.feed import feed_page_out
 from api.schemas.common import Limit
-from api.schemas.posts import FeedItemOut, FeedPageOut
-from core.cursor import encode_cursor
+from api.schemas.posts import FeedPageOut
 from core.errors import Unavailable
 
 router = APIRouter(prefix="/bench", tags=["bench"], include_in_schema=False)
@@ -39,18 +39,10 @@ async def pull_feed(
     limit: Limit = 20,
     before: Annotated[str | None, Query()] = None,
 ) -> FeedPageOut:
-    reader = services.feed.reader
-    # The reader's own degraded path, called directly: the baseline is exactly what production serves
-    # by pure pull, not a re-implementation of it.
-    page = await reader._assemble(
-        viewer, cursor_one(before), limit, lambda cursor, n: reader._pure_pull(viewer, cursor, n)
-    )
-    response.headers["X-Feed-Source"] = "pull"
-    return FeedPageOut(
-        posts=[FeedItemOut.from_entry(row, *services.media.for_post(row["post"])) for row in page.items],
-        next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,
-        has_more=page.has_more,
-    )
+    # The reader's own degraded path: the baseline is exactly what production serves by pure pull,
+    # not a re-implementation of it.
+    page = await services.feed.reader.read_pure_pull(viewer, cursor_one(before), limit)
+    return feed_page_out(services, page, response)
 
 
 def create_bench_app() -> FastAPI:

@@ -71,10 +71,15 @@ class FeedReader:
             )
         except (RedisError, OSError) as exc:
             log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
-            page = await self._assemble(
-                viewer_id, before, limit, lambda cursor, n: self._pure_pull(viewer_id, cursor, n)
-            )
-            return FeedPage(page.items, page.next_before, page.has_more, degraded=True)
+            return await self.read_pure_pull(viewer_id, before, limit)
+
+    async def read_pure_pull(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
+        """The same page built from the graph alone (every followed account, celebrities too): the
+        degraded mode, and the benchmarks' baseline (the seed's PullFeedService)."""
+        page = await self._assemble(
+            viewer_id, before, limit, lambda cursor, n: self._pure_pull(viewer_id, cursor, n)
+        )
+        return FeedPage(page.items, page.next_before, page.has_more, degraded=True)
 
     async def _assemble(
         self, viewer_id: int, before: int | None, limit: int, source: _Candidates

@@ -10,7 +10,9 @@ from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
 from api.schemas.common import Limit
 from api.schemas.posts import FeedItemOut, FeedPageOut
+from api.services import Services
 from core.cursor import encode_cursor
+from feed.reader import FeedPage
 
 router = APIRouter(tags=["feed"])
 
@@ -26,7 +28,12 @@ async def home_feed(
     """Newest first: followed accounts' posts and reposts (pushed or, for celebrities, pulled) and
     the viewer's own, without what the viewer may not see or has muted."""
     page = await services.feed.reader.read(viewer, cursor_one(before), limit)
-    # "hybrid" normally; "pull" while Redis is down (the same posts, built from the graph alone).
+    return feed_page_out(services, page, response)
+
+
+def feed_page_out(services: Services, page: FeedPage, response: Response) -> FeedPageOut:
+    """The response of a feed page; header ``X-Feed-Source``: "hybrid" normally, "pull" when the page
+    was built from the graph alone (Redis down)."""
     response.headers["X-Feed-Source"] = "pull" if page.degraded else "hybrid"
     return FeedPageOut(
         posts=[FeedItemOut.from_entry(row, *services.media.for_post(row["post"])) for row in page.items],
