@@ -69,11 +69,12 @@ class RealtimeBus:
         """Those of ``user_ids`` connected now or within the presence window."""
         if not user_ids:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                pipe.exists(_presence_key(user_id))
-            flags = await pipe.execute()
-        return [user_id for user_id, flag in zip(user_ids, flags, strict=True) if flag]
+        # MGET: one command for the whole batch (redis-py splits it per slot on a cluster).
+        if isinstance(self._redis, RedisCluster):
+            flags = await self._redis.mget_nonatomic([_presence_key(u) for u in user_ids])
+        else:
+            flags = await self._redis.mget([_presence_key(u) for u in user_ids])
+        return [user_id for user_id, flag in zip(user_ids, flags, strict=True) if flag is not None]
 
     async def to_users(self, user_ids: Iterable[int], type_: str, data: dict[str, Any]) -> None:
         """Log and publish one event to each user (callers pass present users only)."""

@@ -85,12 +85,34 @@ class Timelines:
         return f"{self.prefix}:{{{owner_id}}}"
 
     async def push(self, entry_id: int, owner_ids: Iterable[int]) -> int:
-        """Add ``entry_id`` to each existing timeline (idempotent, ordered, trimmed); returns inserts."""
+        """Add ``entry_id`` to each existing timeline (idempotent, ordered, trimmed); returns inserts.
+
+        One script call carries a whole batch of timelines on a standalone Redis (per-command client
+        overhead, not Redis, bounds a call per key); on a cluster, one call per hash slot."""
         inserted = 0
         for batch in _batches(owner_ids, PUSH_BATCH):
-            results = await self._run_many(_PUSH, [(owner, (entry_id, self.cap)) for owner in batch])
-            inserted += sum(int(r) for r in results)
+            groups = self._by_slot([self.key(owner) for owner in batch])
+
+            async def execute(groups: list[list[str]] = groups) -> list[Any]:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for keys in groups:
+                        # execute_command: redis-py refuses pipe.evalsha on a cluster pipeline, but
+                        # routes EVALSHA by its first key all the same.
+                        pipe.execute_command("EVALSHA", _PUSH.sha, len(keys), *keys, entry_id, self.cap)
+                    return list(await pipe.execute())
+
+            inserted += sum(int(r) for r in await with_scripts(self._redis, _SCRIPTS, execute))
         return inserted
+
+    def _by_slot(self, keys: list[str]) -> list[list[str]]:
+        """Keys one script call may carry together: all of them on a standalone Redis, one hash slot's
+        worth on a cluster (a script may not touch keys of different slots there)."""
+        if not isinstance(self._redis, RedisCluster):
+            return [keys]
+        groups: dict[int, list[str]] = {}
+        for key in keys:
+            groups.setdefault(self._redis.keyslot(key), []).append(key)
+        return list(groups.values())
 
     async def push_many(self, entry_ids: Sequence[int], owner_id: int) -> int:
         """Add several entries to one timeline (a backfill), if it exists."""

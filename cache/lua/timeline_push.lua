@@ -1,31 +1,43 @@
--- Insert one entry into one timeline, newest first, idempotently, and trim to the cap.
--- KEYS[1] timeline   ARGV[1] entry id   ARGV[2] cap
--- Only an existing timeline is touched: a missing one is rebuilt from the graph when it is next read,
--- so pushing a lone entry would wrongly make it look complete. Returns 1 when inserted, else 0.
-local key, id, cap = KEYS[1], ARGV[1], tonumber(ARGV[2])
-if redis.call('EXISTS', key) == 0 then return 0 end
-if redis.call('LPOS', key, id) then return 0 end
-local head = redis.call('LINDEX', key, 0)
-if (not head) or less(head, id) then
-  redis.call('LPUSH', key, id)           -- the usual case: newer than everything
-else
-  local size = redis.call('LLEN', key)
-  local start, step, placed = 0, 128, false
-  while start < size and not placed do
-    local part = redis.call('LRANGE', key, start, start + step - 1)
-    for _, value in ipairs(part) do
-      if less(value, id) then
-        redis.call('LINSERT', key, 'BEFORE', value, id)
-        placed = true
-        break
+-- Insert one entry into each of several timelines, newest first, idempotently, trimmed to the cap.
+-- KEYS  the timelines (one call may carry thousands: a standalone Redis runs them in one command; on a
+--       cluster the caller groups keys by hash slot)
+-- ARGV[1] entry id   ARGV[2] cap
+-- Only existing timelines are touched: a missing one is rebuilt from the graph when it is next read,
+-- so pushing a lone entry would wrongly make it look complete. Returns how many timelines got it.
+local id, cap = ARGV[1], tonumber(ARGV[2])
+local inserted = 0
+for _, key in ipairs(KEYS) do
+  local head = redis.call('LINDEX', key, 0)
+  local placed = false
+  if not head then
+    placed = false                         -- no timeline
+  elseif less(head, id) then
+    -- The usual case: newer than everything. The list is sorted, so the id cannot be in it yet and
+    -- the O(n) duplicate scan below is not needed.
+    redis.call('LPUSH', key, id)
+    placed = true
+  elseif not redis.call('LPOS', key, id) then
+    local size = redis.call('LLEN', key)
+    local start, step = 0, 128
+    while start < size and not placed do
+      local part = redis.call('LRANGE', key, start, start + step - 1)
+      for _, value in ipairs(part) do
+        if less(value, id) then
+          redis.call('LINSERT', key, 'BEFORE', value, id)
+          placed = true
+          break
+        end
       end
+      start = start + step
     end
-    start = start + step
+    if not placed and size < cap then      -- older than a full timeline: trimming would drop it anyway
+      redis.call('RPUSH', key, id)
+      placed = true
+    end
   end
-  if not placed then
-    if size >= cap then return 0 end     -- older than a full timeline: trimming would drop it anyway
-    redis.call('RPUSH', key, id)
+  if placed then
+    redis.call('LTRIM', key, 0, cap - 1)
+    inserted = inserted + 1
   end
 end
-redis.call('LTRIM', key, 0, cap - 1)
-return 1
+return inserted
