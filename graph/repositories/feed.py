@@ -53,7 +53,7 @@ async def follower_batches(
                 after_id=after,
                 limit=batch_size,
             )
-        ids = [r["id"] for r in rows]
+        ids: list[int] = rows[0]["ids"] if rows else []
         if ids:
             yield ids
         if len(ids) < batch_size:
@@ -96,7 +96,9 @@ async def timeline_entries(
 async def hydrate(graph: Graph, entry_ids: list[int], viewer_id: int) -> list[Record]:
     if not entry_ids:
         return []
-    return await graph.read(_HYDRATE, ids=entry_ids, viewer_id=viewer_id)
+    rows = await graph.read(_HYDRATE, ids=entry_ids, viewer_id=viewer_id)
+    entries: list[Record] = rows[0]["entries"] if rows else []
+    return entries
 
 
 async def touch_feed_read(graph: Graph, user_id: int, now_ms: int) -> None:
