@@ -115,12 +115,7 @@ async def follow(user_id: str, services: ServicesDep, me: Writer, tasks: Backgro
     tasks.add_task(services.feed.publish_soon, event_id)  # search indexes follower counts
     if state.changed:
         await services.feed.follows_changed(me)
-    return FollowOut(
-        user_id=target,
-        following=True,
-        follower_count=state.follower_count,
-        following_count=state.following_count,
-    )
+    return _follow_out(target, state)
 
 
 @router.delete("/{user_id}/follow", response_model=FollowOut)
@@ -130,9 +125,13 @@ async def unfollow(user_id: str, services: ServicesDep, me: Writer, tasks: Backg
     tasks.add_task(services.feed.publish_soon, event_id)
     if state.changed:
         await services.feed.follows_changed(me)
+    return _follow_out(target, state)
+
+
+def _follow_out(target: int, state: social.FollowState) -> FollowOut:
     return FollowOut(
         user_id=target,
-        following=False,
+        following=state.following,
         follower_count=state.follower_count,
         following_count=state.following_count,
     )
