@@ -8,15 +8,13 @@ in processes started by ``feedgraph bench``, so production behaviour cannot chan
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, FastAPI, Response
 
 from api.app import create_app
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
 from api.routes.feed import feed_page_out
-from api.schemas.common import Limit
+from api.schemas.common import Cursor, Limit
 from api.schemas.posts import FeedPageOut
 from core.errors import Unavailable
 
@@ -37,7 +35,7 @@ async def pull_feed(
     viewer: CurrentUser,
     response: Response,
     limit: Limit = 20,
-    before: Annotated[str | None, Query()] = None,
+    before: Cursor = None,
 ) -> FeedPageOut:
     # The reader's own degraded path: the baseline is exactly what production serves by pure pull,
     # not a re-implementation of it.

@@ -192,13 +192,6 @@ class EventStream:
         info = await self._redis.xpending(self.stream, group)
         return int(info["pending"])
 
-    async def group_lag(self, group: str) -> int:
-        """Entries not yet delivered to the group (0 when it is caught up)."""
-        for info in await self._redis.xinfo_groups(self.stream):
-            if _text(info["name"]) == group:
-                return int(info.get("lag") or 0)
-        return 0
-
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value

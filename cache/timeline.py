@@ -57,25 +57,23 @@ class Timelines:
         self.cap = cap
         self.ttl_seconds = ttl_seconds
 
-    async def load_scripts(self) -> None:
-        """Register the scripts on the server(s); calls also recover by themselves if this was skipped."""
-        for script in _SCRIPTS:
-            await script.load(self._redis)
-
     async def _run(self, script: LuaScript, owner_id: int, *args: int | str) -> Any:
         return await with_scripts(
             self._redis, _SCRIPTS, lambda: self._redis.evalsha(script.sha, 1, self.key(owner_id), *args)
         )
 
-    async def _run_many(self, script: LuaScript, calls: list[tuple[int, tuple[int | str, ...]]]) -> list[Any]:
-        """One pipelined round trip of ``script`` over several timelines (split per node on a cluster)."""
+    async def _run_many(
+        self, script: LuaScript, calls: list[tuple[list[str], tuple[int | str, ...]]]
+    ) -> list[Any]:
+        """One pipelined round trip of ``script``, one call per (keys, args); split per node on a cluster.
+        The keys of one call must share a hash slot on a cluster (see :meth:`_by_slot`)."""
 
         async def execute() -> list[Any]:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for owner, args in calls:
+                for keys, args in calls:
                     # execute_command: redis-py refuses pipe.evalsha on a cluster pipeline, but routes
-                    # EVALSHA by its key all the same.
-                    pipe.execute_command("EVALSHA", script.sha, 1, self.key(owner), *args)
+                    # EVALSHA by its first key all the same.
+                    pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
                 return list(await pipe.execute())
 
         return await with_scripts(self._redis, _SCRIPTS, execute)
@@ -92,16 +90,8 @@ class Timelines:
         inserted = 0
         for batch in _batches(owner_ids, PUSH_BATCH):
             groups = self._by_slot([self.key(owner) for owner in batch])
-
-            async def execute(groups: list[list[str]] = groups) -> list[Any]:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for keys in groups:
-                        # execute_command: redis-py refuses pipe.evalsha on a cluster pipeline, but
-                        # routes EVALSHA by its first key all the same.
-                        pipe.execute_command("EVALSHA", _PUSH.sha, len(keys), *keys, entry_id, self.cap)
-                    return list(await pipe.execute())
-
-            inserted += sum(int(r) for r in await with_scripts(self._redis, _SCRIPTS, execute))
+            results = await self._run_many(_PUSH, [(keys, (entry_id, self.cap)) for keys in groups])
+            inserted += sum(int(r) for r in results)
         return inserted
 
     def _by_slot(self, keys: list[str]) -> list[list[str]]:
@@ -116,7 +106,8 @@ class Timelines:
 
     async def push_many(self, entry_ids: Sequence[int], owner_id: int) -> int:
         """Add several entries to one timeline (a backfill), if it exists."""
-        results = await self._run_many(_PUSH, [(owner_id, (entry, self.cap)) for entry in entry_ids])
+        key = [self.key(owner_id)]
+        results = await self._run_many(_PUSH, [(key, (entry, self.cap)) for entry in entry_ids])
         return sum(int(r) for r in results)
 
     async def unpush(self, entry_id: int, owner_ids: Iterable[int]) -> None:
@@ -138,7 +129,8 @@ class Timelines:
             return []
         args = (before or "", count, self.ttl_seconds)
         return [
-            _parse_page(raw) for raw in await self._run_many(_PAGE, [(owner, args) for owner in owner_ids])
+            _parse_page(raw)
+            for raw in await self._run_many(_PAGE, [([self.key(owner)], args) for owner in owner_ids])
         ]
 
     async def rebuild(self, owner_id: int, load: Callable[[], Awaitable[list[int]]]) -> None:

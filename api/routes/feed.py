@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
-from api.schemas.common import Limit
+from api.schemas.common import Cursor, Limit
 from api.schemas.posts import FeedItemOut, FeedPageOut
 from api.services import Services
 from core.cursor import encode_cursor
@@ -23,7 +21,7 @@ async def home_feed(
     viewer: CurrentUser,
     response: Response,
     limit: Limit = 20,
-    before: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    before: Cursor = None,
 ) -> FeedPageOut:
     """Newest first: followed accounts' posts and reposts (pushed or, for celebrities, pulled) and
     the viewer's own, without what the viewer may not see or has muted."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, GraphDep, Writer
 from api.pagination import cursor_one, page
-from api.schemas.common import Limit, parse_id
+from api.schemas.common import Cursor, Limit, parse_id
 from api.schemas.notifications import (
     DeviceIn,
     DeviceOut,
@@ -28,7 +26,7 @@ async def list_notifications(
     graph: GraphDep,
     me: CurrentUser,
     limit: Limit = 20,
-    before: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    before: Cursor = None,
 ) -> NotificationPage:
     """Newest first: likes, comments, shares, follows and mentions, with the unread count."""
     rows = await repo.list_notifications(graph, me, cursor_one(before), limit + 1)

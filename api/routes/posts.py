@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_one, cursor_two, page
-from api.schemas.common import Limit, parse_id
+from api.schemas.common import Cursor, Limit, parse_id
 from api.schemas.posts import (
     CommentCreate,
     CommentOut,
@@ -28,7 +27,6 @@ from graph.repositories import interactions, posts
 from media.attach import check_attachment, check_request
 
 router = APIRouter(tags=["posts"])
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 @router.post("/posts", status_code=status.HTTP_201_CREATED, response_model=PostOut)

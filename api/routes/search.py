@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentUser, ServicesDep
-from api.schemas.common import Limit
+from api.schemas.common import Cursor, Limit
 from api.schemas.posts import PostOut, PostPage
 from api.schemas.search import TrendingTagOut, TrendingTagPage
 from api.schemas.users import UserOut, UserPage
@@ -18,7 +18,6 @@ from search.query import MAX_QUERY_LENGTH
 from search.service import Page
 
 router = APIRouter(tags=["search"])
-Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
 SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH)]
 
 

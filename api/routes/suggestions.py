@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import CurrentUser, GraphDep, Writer
 from api.pagination import cursor_one, page
-from api.schemas.common import Limit, parse_id
+from api.schemas.common import Cursor, Limit, parse_id
 from api.schemas.suggestions import DismissOut, SuggestionOut, SuggestionPage
 from core.clock import now_ms
 from core.errors import Invalid
@@ -22,7 +20,7 @@ async def list_suggestions(
     graph: GraphDep,
     viewer: CurrentUser,
     limit: Limit = 20,
-    before: Annotated[str | None, Query()] = None,
+    before: Cursor = None,
 ) -> SuggestionPage:
     """Accounts to follow, best first, with the reason. Accounts followed, blocked, muted or dismissed
     since the job last ran are left out. Empty until the job has run for this user."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import anyio
-from fastapi import APIRouter, BackgroundTasks, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Response, status
 
 from api.deps import CurrentUser, GraphDep, ServicesDep, Writer
 from api.pagination import cursor_two, page
-from api.schemas.common import Limit, parse_id
+from api.schemas.common import Cursor, Limit, parse_id
 from api.schemas.users import AccountDeletion, FollowOut, ProfileUpdate, RelationOut, UserOut, UserPage
 from core.clock import now_ms
 from core.errors import Unauthorized
@@ -78,7 +76,7 @@ async def followers(
     graph: GraphDep,
     viewer: CurrentUser,
     limit: Limit = 20,
-    before: Annotated[str | None, Query()] = None,
+    before: Cursor = None,
 ) -> UserPage:
     rows = await users.list_followers(
         graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1
@@ -92,7 +90,7 @@ async def following(
     graph: GraphDep,
     viewer: CurrentUser,
     limit: Limit = 20,
-    before: Annotated[str | None, Query()] = None,
+    before: Cursor = None,
 ) -> UserPage:
     rows = await users.list_following(
         graph, parse_id(user_id, "user_id"), viewer, cursor_two(before), limit + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from core.errors import Invalid
@@ -33,6 +34,8 @@ Timestamp = Annotated[
 ]
 
 Limit = Annotated[int, Field(ge=1, le=100, description="page size, 1-100")]
+# The opaque `before` of every list; the bound keeps absurd input out of the decoder.
+Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
 
 
 def parse_id(value: str, what: str = "id") -> int:
