@@ -15,22 +15,23 @@ from graph.driver import Graph
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
+# async: a plain def dependency would run in the thread pool, a thread hop on every request.
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-def _graph(services: ServicesDep) -> Graph:
+async def _graph(services: ServicesDep) -> Graph:
     return services.graph
 
 
 GraphDep = Annotated[Graph, Depends(_graph)]
 
 
-def _current_user_id(services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]) -> int:
+async def _current_user_id(services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]) -> int:
     if not token:
         raise Unauthorized("a bearer token is required", code="not_authenticated", headers=_CHALLENGE)
     try:

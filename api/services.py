@@ -17,6 +17,7 @@ from core.ids import configure_worker
 from core.passwords import Passwords
 from core.settings import Settings
 from core.tokens import Tokens
+from feed.likes import LikeBatcher
 from feed.service import FeedService
 from graph.driver import Graph
 from graph.queries import load_queries
@@ -49,6 +50,7 @@ class Services:
     realtime_hub: RealtimeHub
     push_sender: PushSender
     notifications: NotificationConsumer
+    likes: LikeBatcher  # group commit of concurrent likes per post
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _prepare_task: asyncio.Task[None] | None = None
 
@@ -80,6 +82,9 @@ class Services:
             realtime_hub=RealtimeHub(connect_pubsub_redis(settings)),
             push_sender=sender,
             notifications=NotificationConsumer(graph, feed.bus, sender),
+            likes=LikeBatcher.for_graph(
+                graph, feed.publish_written_soon, after_commit=lambda post_id: feed.cards_changed([post_id])
+            ),
         )
 
     def start_preparing(self) -> None:

@@ -5,10 +5,22 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.settings import Settings
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
+
+
+def _retry_stale_connections() -> Retry:
+    """A pooled connection goes stale when Redis restarts or fails over: the first command on it meets
+    a closed socket. Retry such a command on a fresh connection (twice at most, soon). Only on a closed
+    connection, not on a timeout (the command may then have run); what is retried here is idempotent
+    (timeline scripts dedupe, events are consumed idempotently). redis-py's pooled connections retry
+    nothing by default."""
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2, supported_errors=(RedisConnectionError,))
 
 
 def connect_redis(settings: Settings) -> Redis | RedisCluster:
@@ -16,7 +28,11 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
     timeout = settings.dependency_timeout_seconds
     if settings.redis_cluster:
         return RedisCluster.from_url(
-            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=False
+            settings.redis_url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=False,
+            retry=_retry_stale_connections(),
         )
     return Redis.from_url(
         settings.redis_url,
@@ -25,6 +41,7 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
         socket_connect_timeout=timeout,
         decode_responses=False,
         health_check_interval=30,
+        retry=_retry_stale_connections(),
     )
 
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
     # posts this long (plus a margin) so that no stale cache misses them.
     pull_cache_ttl_seconds: int = Field(default=60, ge=1)
+    # The post cache (posts, reposts, profiles) and viewer states (likes, shares, blocks, mutes) live
+    # this long; writes forget them at once, so the TTL only bounds what a lost invalidation leaves.
+    post_cache_ttl_seconds: int = Field(default=300, ge=1)
 
     # The 10 worker bits of ids made by this process (0-1023). Unset: random per process, which makes
     # a collision between two processes in the same millisecond unlikely but not impossible.

@@ -10,12 +10,14 @@ message twice and dedupes by ``entry_id``)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from cache.events import Event
 from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
 from core.clock import now_ms
+from core.concurrency import run_bounded
 from feed.celebrity_cache import PullFolloweesCache
 from feed.policy import CelebrityPolicy, Transition
 from graph.driver import Graph
@@ -29,6 +31,10 @@ BACKFILL_ENTRIES = 200
 _DAY_MS = 86_400_000
 # The activity mark in the graph is refreshed at most hourly (feed/reader.py): widen the window by it.
 _ACTIVITY_SLACK_MS = 3_600_000
+# Follower batches of one entry in flight at once: Redis runs one batch's script while this process
+# reads and encodes the next (one at a time, each side idled while the other worked). A failure
+# cancels the rest; the event stays pending and is redelivered, and timelines are idempotent.
+BATCHES_IN_FLIGHT = 4
 
 
 class FanOut:
@@ -71,11 +77,12 @@ class FanOut:
     ) -> int:
         """Put a new entry where its readers will find it; returns the number of timeline inserts."""
         news = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
-        await self._home.push(entry_id, [author_id])  # the author's own feed shows their entries
-        await self._tell_present([author_id], "new_post", news)
+        own = self._push_and_tell(entry_id, [author_id], news)  # the author's own feed shows their entries
         if visibility == "private":
+            await own
             return 1
-        state = await feed_graph.author_state(self._graph, author_id)
+        # Independent: one wait for both (each round trip is on the path of every post).
+        _, state = await asyncio.gather(own, feed_graph.author_state(self._graph, author_id))
         if state is None:  # the author is gone
             return 0
         pull_feed, pull_since = await self._apply_transition(author_id, state)
@@ -83,14 +90,10 @@ class FanOut:
         if not self._policy.pushes(pull_feed, pull_since, now_ms()):
             await self._bus.to_author_followers(author_id, "new_post", news)
             return 1
-        inserted = 1
         active_since = now_ms() - self._active_ms
-        async for batch in feed_graph.follower_batches(
-            self._graph, author_id, self._batch_size, active_since
-        ):
-            inserted += await self._home.push(entry_id, batch)
-            await self._tell_present(batch, "new_post", news)
-        return inserted
+        batches = feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since)
+        pushes = (self._push_and_tell(entry_id, batch, news) async for batch in batches)
+        return 1 + sum(await run_bounded(pushes, BATCHES_IN_FLIGHT))
 
     async def withdraw(self, author_id: int, entry_id: int, post_id: int | None = None) -> None:
         """Remove a deleted post or withdrawn share from every timeline that may hold it."""
@@ -99,9 +102,23 @@ class FanOut:
         await self._pulls.unpush(entry_id, [author_id])
         await self._bus.to_author_followers(author_id, "post_deleted", gone)
         await self._tell_present([author_id], "post_deleted", gone)
-        async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):
-            await self._home.unpush(entry_id, batch)
-            await self._tell_present(batch, "post_deleted", gone)
+        batches = feed_graph.follower_batches(self._graph, author_id, self._batch_size)
+        await run_bounded(
+            (self._unpush_and_tell(entry_id, batch, gone) async for batch in batches), BATCHES_IN_FLIGHT
+        )
+
+    async def _push_and_tell(self, entry_id: int, user_ids: list[int], news: dict[str, str]) -> int:
+        """One batch of followers: the entry into their timelines, a notice to those connected. Both
+        at once: the presence check does not depend on the push."""
+        inserted, _ = await asyncio.gather(
+            self._home.push(entry_id, user_ids), self._tell_present(user_ids, "new_post", news)
+        )
+        return inserted
+
+    async def _unpush_and_tell(self, entry_id: int, user_ids: list[int], gone: dict[str, str]) -> None:
+        await asyncio.gather(
+            self._home.unpush(entry_id, user_ids), self._tell_present(user_ids, "post_deleted", gone)
+        )
 
     async def _tell_present(self, user_ids: list[int], type_: str, data: dict[str, str]) -> None:
         await self._bus.to_users(await self._bus.present(user_ids), type_, data)

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
 from feed.celebrity_cache import PullFolloweesCache
+from feed.hydration import EntryHydrator
 from graph.driver import Graph, Record
 from graph.repositories import feed as feed_graph
 
@@ -34,6 +35,8 @@ _GraphSource = Callable[[int, int | None, int], Awaitable[list[int]]]
 
 
 _Candidates = Callable[[int | None, int], Awaitable[list[int]]]
+# Entry ids and viewer -> visible rows: from the post cache normally, from the graph alone in pure pull.
+_Hydrate = Callable[[list[int], int], Awaitable[list[Record]]]
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,14 @@ class FeedReader:
         home: Timelines,
         pulls: Timelines,
         pull_cache: PullFolloweesCache,
+        hydrator: EntryHydrator,
     ) -> None:
         self._graph = graph
         self._redis = redis
         self._home = home
         self._pulls = pulls
         self._pull_cache = pull_cache
+        self._hydrator = hydrator
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
@@ -67,7 +72,11 @@ class FeedReader:
                 viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id)
             )
             return await self._assemble(
-                viewer_id, before, limit, lambda cursor, n: self._candidates(viewer_id, pulled, cursor, n)
+                viewer_id,
+                before,
+                limit,
+                lambda cursor, n: self._candidates(viewer_id, pulled, cursor, n),
+                self._hydrator.hydrate,
             )
         except (RedisError, OSError) as exc:
             log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
@@ -77,12 +86,16 @@ class FeedReader:
         """The same page built from the graph alone (every followed account, celebrities too): the
         degraded mode, and the benchmarks' baseline (the seed's PullFeedService)."""
         page = await self._assemble(
-            viewer_id, before, limit, lambda cursor, n: self._pure_pull(viewer_id, cursor, n)
+            viewer_id,
+            before,
+            limit,
+            lambda cursor, n: self._pure_pull(viewer_id, cursor, n),
+            lambda ids, viewer: feed_graph.hydrate(self._graph, ids, viewer),
         )
         return FeedPage(page.items, page.next_before, page.has_more, degraded=True)
 
     async def _assemble(
-        self, viewer_id: int, before: int | None, limit: int, source: _Candidates
+        self, viewer_id: int, before: int | None, limit: int, source: _Candidates, hydrate: _Hydrate
     ) -> FeedPage:
         """Fill a page from ``source``: hydrate candidates, drop what the viewer may not see and posts
         already on the page (several followees shared it), refill when too much was dropped."""
@@ -94,7 +107,7 @@ class FeedReader:
             candidates = await source(cursor, want)
             exhausted = len(candidates) < want
             if candidates:
-                for row in await feed_graph.hydrate(self._graph, candidates, viewer_id):
+                for row in await hydrate(candidates, viewer_id):
                     if row["post"]["id"] not in seen_posts:  # newest occurrence wins
                         seen_posts.add(row["post"]["id"])
                         shown.append(row)

@@ -39,10 +39,15 @@ class OutboxRelay:
             if len(records) < SWEEP_BATCH:
                 return total
 
-    async def _relay(self, records: list[dict[str, object]]) -> int:
-        if not records:
+    async def publish_written(self, events: list[Event]) -> int:
+        """Publish outbox events the caller has just committed and knows in full, without reading them
+        back (one transaction less). They stay in the graph until published, so the sweep still covers
+        a crash; one the sweep already took is published twice, which consumers tolerate."""
+        if not events:
             return 0
-        events = [Event.from_record(r) for r in records]
         await self._stream.publish(events)
         await outbox.delete_events(self._graph, [e.id for e in events])
         return len(events)
+
+    async def _relay(self, records: list[dict[str, object]]) -> int:
+        return await self.publish_written([Event.from_record(r) for r in records])

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from cache.events import EventStream
+from cache.events import Event, EventStream
+from cache.post_cards import PostCards
 from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
+from cache.viewer_state import ViewerStates
 from core.settings import Settings
 from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
+from feed.hydration import EntryHydrator
 from feed.policy import CelebrityPolicy
 from feed.reader import FeedReader
 from feed.relay import OutboxRelay
@@ -30,6 +35,8 @@ class FeedService:
     home: Timelines
     pulls: Timelines
     pull_cache: PullFolloweesCache
+    cards: PostCards
+    viewer_states: ViewerStates
     stream: EventStream
     relay: OutboxRelay
     reader: FeedReader
@@ -42,6 +49,8 @@ class FeedService:
         home = Timelines(redis, prefix="tl", cap=settings.timeline_cap, ttl_seconds=ttl)
         pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
+        cards = PostCards(redis, ttl_seconds=settings.post_cache_ttl_seconds)
+        viewer_states = ViewerStates(redis, ttl_seconds=settings.post_cache_ttl_seconds)
         stream = EventStream(redis)
         bus = RealtimeBus(redis)
         policy = CelebrityPolicy(
@@ -51,9 +60,13 @@ class FeedService:
             home=home,
             pulls=pulls,
             pull_cache=pull_cache,
+            cards=cards,
+            viewer_states=viewer_states,
             stream=stream,
             relay=OutboxRelay(graph, stream),
-            reader=FeedReader(graph, redis, home, pulls, pull_cache),
+            reader=FeedReader(
+                graph, redis, home, pulls, pull_cache, EntryHydrator(graph, cards, viewer_states)
+            ),
             fanout=FanOut(
                 graph,
                 home,
@@ -73,6 +86,39 @@ class FeedService:
             await self.relay.publish([event_id])
         except Exception as exc:  # any failure here is recovered by the sweep
             log.warning("event %s left for the outbox sweep: %r", event_id, exc)
+
+    async def cards_changed(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
+        """A committed write changed what everyone sees of these posts or profiles. Failure is logged:
+        the cache entry then expires on its own (post_cache_ttl_seconds)."""
+        try:
+            await self.cards.forget(post_ids, user_ids)
+        except (RedisError, OSError) as exc:
+            log.warning("post cache not told of %s / %s (expires on its own): %s", post_ids, user_ids, exc)
+
+    async def publish_written_soon(self, events: list[Event]) -> None:
+        """The fast path for events the caller wrote and knows in full (see OutboxRelay.publish_written)."""
+        try:
+            await self.relay.publish_written(events)
+        except Exception as exc:  # any failure here is recovered by the sweep
+            log.warning("%d events left for the outbox sweep: %r", len(events), exc)
+
+    async def viewers_changed(self, user_ids: Iterable[int]) -> None:
+        """These users' likes, shares, blocks or mutes change: call before the write and again after
+        its commit (cache/viewer_state.py says why). Failure is logged: the state expires on its own."""
+        try:
+            await self.viewer_states.forget(user_ids)
+        except (RedisError, OSError) as exc:
+            log.warning("viewer state of %s not forgotten (expires on its own): %s", user_ids, exc)
+
+    @asynccontextmanager
+    async def changing_viewers(self, *user_ids: int) -> AsyncIterator[None]:
+        """Around a write that changes these users' likes, shares, blocks or mutes: their cached viewer
+        state is forgotten before it (so a crash after the commit leaves nothing stale) and after it."""
+        await self.viewers_changed(user_ids)
+        try:
+            yield
+        finally:
+            await self.viewers_changed(user_ids)
 
     async def follows_changed(self, *user_ids: int) -> None:
         """A follow, unfollow or block changed whom these users read: their timelines are rebuilt from

@@ -56,6 +56,13 @@ class Graph:
         """Run one read query; records come back as plain dicts."""
         return await self.read_tx(_collect(query.text, params))
 
+    async def read_list(self, query: CypherQuery, column: str, **params: Any) -> list[Any]:
+        """The list in ``column`` of a query's single row ([] without a row), as the driver decoded it.
+        For hot queries returning one row holding a long list of plain values (ids): ``read`` goes
+        through ``record.data()``, which walks every element to convert graph types, ~6 µs each
+        (a 50k-id list: ~0.3 s)."""
+        return await self.read_tx(_single_list(query.text, params, column))
+
     async def write(self, query: CypherQuery, **params: Any) -> list[Record]:
         """Run one write query in its own transaction (retried by the driver: keep it idempotent)."""
         return await self.write_tx(_collect(query.text, params))
@@ -95,6 +102,15 @@ def _collect(text: LiteralString, params: dict[str, Any]) -> TxFunction[list[Rec
     async def work(tx: AsyncManagedTransaction) -> list[Record]:
         result = await tx.run(text, params)
         return [record.data() for record in await result.fetch(1_000_000)]
+
+    return work
+
+
+def _single_list(text: LiteralString, params: dict[str, Any], column: str) -> TxFunction[list[Any]]:
+    async def work(tx: AsyncManagedTransaction) -> list[Any]:
+        result = await tx.run(text, params)
+        record = await result.single(strict=False)
+        return list(record[column]) if record is not None else []
 
     return work
 

@@ -61,7 +61,9 @@ async def get_post(post_id: str, services: ServicesDep, viewer: CurrentUser) -> 
 async def delete_post(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> Response:
     """Author only. Comments, likes and shares go with the post."""
     event_id = new_id()
-    await posts.delete_post(services.graph, parse_id(post_id, "post_id"), me, event_id, now_ms())
+    pid = parse_id(post_id, "post_id")
+    await posts.delete_post(services.graph, pid, me, event_id, now_ms())
+    await services.feed.cards_changed([pid])
     tasks.add_task(services.feed.publish_soon, event_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -83,18 +85,20 @@ async def user_posts(
 
 
 @router.post("/posts/{post_id}/like", response_model=LikeOut)
-async def like(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> LikeOut:
-    """Idempotent; like_count is exact, also under many concurrent likes."""
-    pid, event_id = parse_id(post_id, "post_id"), new_id()
-    count = await interactions.like(services.graph, me, pid, now_ms(), event_id)
-    tasks.add_task(services.feed.publish_soon, event_id)  # search counters and trending
+async def like(post_id: str, services: ServicesDep, me: Writer) -> LikeOut:
+    """Idempotent; like_count is exact, also under many concurrent likes (group-committed per post)."""
+    pid = parse_id(post_id, "post_id")
+    async with services.feed.changing_viewers(me):
+        count = await services.likes.like(me, pid)  # publishes its events itself (search, trending)
     return LikeOut(post_id=pid, liked=True, like_count=count)
 
 
 @router.delete("/posts/{post_id}/like", response_model=LikeOut)
 async def unlike(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> LikeOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
-    count = await interactions.unlike(services.graph, me, pid, event_id, now_ms())
+    async with services.feed.changing_viewers(me):
+        count = await interactions.unlike(services.graph, me, pid, event_id, now_ms())
+    await services.feed.cards_changed([pid])  # before the answer: the client's next read sees the count
     tasks.add_task(services.feed.publish_soon, event_id)
     return LikeOut(post_id=pid, liked=False, like_count=count)
 
@@ -118,6 +122,7 @@ async def comment(
 ) -> CommentOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     row = await interactions.create_comment(services.graph, me, pid, body.content, now_ms(), event_id)
+    await services.feed.cards_changed([pid])
     tasks.add_task(services.feed.publish_soon, event_id)  # search counters and trending
     return CommentOut.from_record(row)
 
@@ -142,9 +147,10 @@ async def delete_comment(
 ) -> Response:
     """Allowed to the comment's author and to the post's author."""
     event_id = new_id()
-    await interactions.delete_comment(
+    post_id = await interactions.delete_comment(
         services.graph, parse_id(comment_id, "comment_id"), me, event_id, now_ms()
     )
+    await services.feed.cards_changed([post_id])
     tasks.add_task(services.feed.publish_soon, event_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -156,7 +162,9 @@ async def share(
     """Repost (idempotent), with an optional quote. Only public posts can be shared."""
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     quote = body.quote if body and body.quote else None
-    count = await interactions.share(services.graph, me, pid, quote, event_id, now_ms())
+    async with services.feed.changing_viewers(me):
+        count = await interactions.share(services.graph, me, pid, quote, event_id, now_ms())
+    await services.feed.cards_changed([pid])
     tasks.add_task(services.feed.publish_soon, event_id)
     return ShareOut(post_id=pid, shared=True, share_count=count)
 
@@ -164,6 +172,8 @@ async def share(
 @router.delete("/posts/{post_id}/share", response_model=ShareOut)
 async def unshare(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> ShareOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
-    count = await interactions.unshare(services.graph, me, pid, event_id, now_ms())
+    async with services.feed.changing_viewers(me):
+        count, share_ids = await interactions.unshare(services.graph, me, pid, event_id, now_ms())
+    await services.feed.cards_changed([pid, *share_ids])  # the post's count, and the withdrawn reposts
     tasks.add_task(services.feed.publish_soon, event_id)
     return ShareOut(post_id=pid, shared=False, share_count=count)

@@ -34,6 +34,7 @@ async def update_me(
         changes.pop("display_name")  # a display name cannot be cleared, only changed
     event_id = new_id()
     row = await users.update_profile(services.graph, user_id, changes, event_id)
+    await services.feed.cards_changed(user_ids=[user_id])  # the profile shown on every post of theirs
     tasks.add_task(services.feed.publish_soon, event_id)  # search indexes profiles
     return UserOut.from_record(row)
 
@@ -52,7 +53,9 @@ async def delete_me(
     if not valid:
         raise Unauthorized("the password is wrong", code="invalid_credentials")
     event_id = new_id()
-    await users.delete_user(services.graph, user_id, event_id, now_ms())
+    deleted = await users.delete_user(services.graph, user_id, event_id, now_ms())
+    # Without its profile card, every cached post or repost of the account takes the graph path.
+    await services.feed.cards_changed(deleted, user_ids=[user_id])
     tasks.add_task(services.feed.publish_soon, event_id)
     await services.feed.follows_changed(user_id)  # drops the timeline and caches of the account
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -139,28 +142,32 @@ def _follow_out(target: int, state: social.FollowState) -> FollowOut:
 async def block(user_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> RelationOut:
     """Idempotent. Removes follows both ways; each then sees nothing of the other."""
     target, event_id = parse_id(user_id, "user_id"), new_id()
-    await social.block(services.graph, me, target, now_ms(), event_id)
+    async with services.feed.changing_viewers(me, target):
+        await social.block(services.graph, me, target, now_ms(), event_id)
     tasks.add_task(services.feed.publish_soon, event_id)
     await services.feed.follows_changed(me, target)
     return RelationOut(user_id=target, blocked=True)
 
 
 @router.delete("/{user_id}/block", response_model=RelationOut)
-async def unblock(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+async def unblock(user_id: str, services: ServicesDep, me: Writer) -> RelationOut:
     target = parse_id(user_id, "user_id")
-    await social.unblock(graph, me, target)
+    async with services.feed.changing_viewers(me, target):
+        await social.unblock(services.graph, me, target)
     return RelationOut(user_id=target, blocked=False)
 
 
 @router.post("/{user_id}/mute", response_model=RelationOut)
-async def mute(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+async def mute(user_id: str, services: ServicesDep, me: Writer) -> RelationOut:
     target = parse_id(user_id, "user_id")
-    await social.mute(graph, me, target, now_ms())
+    async with services.feed.changing_viewers(me):
+        await social.mute(services.graph, me, target, now_ms())
     return RelationOut(user_id=target, muted=True)
 
 
 @router.delete("/{user_id}/mute", response_model=RelationOut)
-async def unmute(user_id: str, graph: GraphDep, me: Writer) -> RelationOut:
+async def unmute(user_id: str, services: ServicesDep, me: Writer) -> RelationOut:
     target = parse_id(user_id, "user_id")
-    await social.unmute(graph, me, target)
+    async with services.feed.changing_viewers(me):
+        await social.unmute(services.graph, me, target)
     return RelationOut(user_id=target, muted=False)

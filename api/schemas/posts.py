@@ -55,12 +55,7 @@ class AuthorOut(BaseModel):
     @classmethod
     def from_record(cls, user: dict[str, Any]) -> AuthorOut:
         """From a user map of the graph (``id``, ``username``, ``display_name``, ``avatar_url``)."""
-        return cls(
-            user_id=user["id"],
-            username=user["username"],
-            display_name=user.get("display_name"),
-            avatar=user.get("avatar_url"),
-        )
+        return cls.model_validate(_author_fields(user))
 
 
 class PostOut(BaseModel):
@@ -85,22 +80,39 @@ class PostOut(BaseModel):
         media_urls: list[str] | None = None,
         media: list[dict[str, Any]] | None = None,
     ) -> PostOut:
-        post, author = row["post"], row["author"]
-        return cls(
-            post_id=post["id"],
-            user_id=post["author_id"],
-            user=AuthorOut.from_record(author),
-            content=post["content"],
-            media_urls=media_urls or [],
-            media=[MediaOut.model_validate(m) for m in media or []],
-            visibility=post["visibility"],
-            created_at=post["created_at"],
-            like_count=post["like_count"],
-            comment_count=post["comment_count"],
-            share_count=post["share_count"],
-            is_liked=row.get("is_liked", False),
-            is_shared=row.get("is_shared", False),
-        )
+        return cls.model_validate(_post_fields(row, media_urls, media))
+
+
+def _author_fields(user: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": user["id"],
+        "username": user["username"],
+        "display_name": user.get("display_name"),
+        "avatar": user.get("avatar_url"),
+    }
+
+
+def _post_fields(
+    row: dict[str, Any], media_urls: list[str] | None, media: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """PostOut's fields from a graph row, as plain data: validated once, nested models included (a feed
+    page builds twenty of these per request)."""
+    post = row["post"]
+    return {
+        "post_id": post["id"],
+        "user_id": post["author_id"],
+        "user": _author_fields(row["author"]),
+        "content": post["content"],
+        "media_urls": media_urls or [],
+        "media": media or [],
+        "visibility": post["visibility"],
+        "created_at": post["created_at"],
+        "like_count": post["like_count"],
+        "comment_count": post["comment_count"],
+        "share_count": post["share_count"],
+        "is_liked": row.get("is_liked", False),
+        "is_shared": row.get("is_shared", False),
+    }
 
 
 class PostPage(BaseModel):
@@ -161,14 +173,15 @@ class FeedItemOut(PostOut):
         media_urls: list[str] | None = None,
         media: list[dict[str, Any]] | None = None,
     ) -> FeedItemOut:
-        post = PostOut.from_record(row, media_urls, media)
         sharer = row.get("shared_by")
-        return cls(
-            **post.model_dump(),
-            entry_id=row["entry_id"],
-            shared_by=AuthorOut.from_record(sharer) if sharer else None,
-            quote=row.get("quote"),
-            shared_at=row.get("shared_at"),
+        return cls.model_validate(
+            {
+                **_post_fields(row, media_urls, media),
+                "entry_id": row["entry_id"],
+                "shared_by": _author_fields(sharer) if sharer else None,
+                "quote": row.get("quote"),
+                "shared_at": row.get("shared_at"),
+            }
         )
 
 

@@ -1,4 +1,4 @@
-// Purpose: one batch of an author's followers who read their feed since $active_since (keyset on id).
+// Purpose: one page of an author's followers who read their feed since $active_since (keyset on id).
 // Fan-out pushes only to them; the others get their timeline rebuilt from the graph when they return.
 // Parameters: $author_id (int), $active_since (int ms), $after_id (int), $limit (int).
 // Columns: ids (list of ints, ascending): one row, because the Python driver costs ~100 µs per record

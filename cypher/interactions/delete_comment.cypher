@@ -1,7 +1,7 @@
 // Purpose: delete a comment, allowed to its author and to the post's author; comment_count re-derived. A
 // durable OutboxEvent 'comment_deleted' goes with it (search counters).
 // Parameters: $comment_id (int), $user_id (int: who asks), $event_id (int), $now (int ms).
-// Columns: allowed (bool), comment_count (int). No row when the comment does not exist.
+// Columns: allowed (bool), comment_count (int), post_id (int). No row when the comment does not exist.
 MATCH (w:User)-[:WROTE]->(c:Comment {id: $comment_id})-[:ON]->(p:Post)<-[:POSTED]-(a:User)
 SET p._lock = true
 WITH c, p, w.id = $user_id OR a.id = $user_id AS allowed
@@ -13,4 +13,4 @@ FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |
 WITH p, allowed
 SET p.comment_count = COUNT { (:Comment)-[:ON]->(p) }
 REMOVE p._lock
-RETURN allowed, p.comment_count AS comment_count
+RETURN allowed, p.comment_count AS comment_count, p.id AS post_id

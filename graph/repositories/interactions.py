@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.clock import now_ms as now
 from core.errors import Forbidden, NotFound
 from core.ids import new_id
@@ -9,6 +11,7 @@ from graph.driver import Graph, Record
 from graph.queries import cypher
 
 _LIKE = cypher("interactions/like_post")
+_LIKE_BATCH = cypher("interactions/like_post_batch")
 _UNLIKE = cypher("interactions/unlike_post")
 _LIST_LIKES = cypher("interactions/list_likes")
 _CREATE_COMMENT = cypher("interactions/create_comment")
@@ -28,6 +31,42 @@ async def like(graph: Graph, user_id: int, post_id: int, now_ms: int, event_id: 
         raise NotFound("no such post", code="post_not_found")
     count: int = rows[0]["like_count"]
     return count
+
+
+@dataclass(frozen=True)
+class BatchLike:
+    """One liker's outcome in a batch. ``event_id`` is the OutboxEvent written when ``created``."""
+
+    visible: bool
+    created: bool
+    event_id: int
+
+
+@dataclass(frozen=True)
+class BatchLikes:
+    like_count: int
+    by_user: dict[int, BatchLike]  # a user absent from the map (post gone) may not see the post
+
+
+async def like_batch(graph: Graph, post_id: int, likes: list[tuple[int, int]], now_ms: int) -> BatchLikes:
+    """Likes of one post by ``(user_id, event_id)`` pairs in one transaction (the post's lock taken once);
+    the same user twice is one like. Returns the exact like_count as committed and each user's outcome;
+    no such post: a count of 0 and no user (none may see it)."""
+    rows = await graph.write(
+        _LIKE_BATCH,
+        post_id=post_id,
+        likes=[{"user_id": user_id, "event_id": event_id} for user_id, event_id in likes],
+        now=now_ms,
+    )
+    if not rows:
+        return BatchLikes(like_count=0, by_user={})
+    return BatchLikes(
+        like_count=rows[0]["like_count"],
+        by_user={
+            like["user_id"]: BatchLike(like["visible"], like["created"], like["event_id"])
+            for like in rows[0]["likes"]
+        },
+    )
 
 
 async def unlike(
@@ -83,7 +122,8 @@ async def list_comments(
 
 async def delete_comment(
     graph: Graph, comment_id: int, user_id: int, event_id: int | None = None, now_ms: int | None = None
-) -> None:
+) -> int:
+    """Returns the id of the post the comment was on."""
     rows = await graph.write(
         _DELETE_COMMENT,
         comment_id=comment_id,
@@ -95,6 +135,8 @@ async def delete_comment(
         raise NotFound("no such comment", code="comment_not_found")
     if not rows[0]["allowed"]:
         raise Forbidden("only the comment's author or the post's author can delete it", code="not_author")
+    post_id: int = rows[0]["post_id"]
+    return post_id
 
 
 async def share(
@@ -118,9 +160,11 @@ async def share(
     return count
 
 
-async def unshare(graph: Graph, user_id: int, post_id: int, event_id: int, now_ms: int) -> int:
+async def unshare(
+    graph: Graph, user_id: int, post_id: int, event_id: int, now_ms: int
+) -> tuple[int, list[int]]:
+    """Idempotent; returns the exact share_count and the ids of the withdrawn shares (feed entries)."""
     rows = await graph.write(_UNSHARE, user_id=user_id, post_id=post_id, event_id=event_id, now=now_ms)
     if not rows:
         raise NotFound("no such post", code="post_not_found")
-    count: int = rows[0]["share_count"]
-    return count
+    return rows[0]["share_count"], rows[0]["share_ids"]

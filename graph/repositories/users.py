@@ -102,7 +102,11 @@ async def _list_relations(
     )
 
 
-async def delete_user(graph: Graph, user_id: int, event_id: int, now_ms: int) -> None:
-    """Delete the account and all it made, in one transaction with its outbox event."""
-    if not await graph.write(_DELETE_USER, user_id=user_id, event_id=event_id, now=now_ms):
+async def delete_user(graph: Graph, user_id: int, event_id: int, now_ms: int) -> list[int]:
+    """Delete the account and all it made, in one transaction with its outbox event; returns the ids
+    of the deleted posts."""
+    rows = await graph.write(_DELETE_USER, user_id=user_id, event_id=event_id, now=now_ms)
+    if not rows:
         raise NotFound("no such user", code="user_not_found")
+    post_ids: list[int] = rows[0]["post_ids"]
+    return post_ids

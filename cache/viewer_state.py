@@ -1,0 +1,83 @@
+"""Per-viewer state the feed checks on every read, cached in Redis: which posts the viewer liked and
+shared, and whom the viewer may not see (blocked either way, or muted).
+
+With it (and the post cache, cache/post_cards.py) a feed page is hydrated from Redis alone. It is kept
+only for posts newer than a cutoff (likes of older posts would make the sets grow for ever); a page that
+reaches past the cutoff, or a viewer whose state is not cached, takes the graph path, which also fills
+the state for the next read.
+
+Keys share the viewer's hash tag (one slot on a cluster, so one script touches them all): ``vs:{v}``
+the marker (the cutoff id; an empty tombstone while forgotten), ``vl:{v}``, ``vh:{v}`` and ``vx:{v}``
+the sets. Writes forget the state the same way the post cache forgets cards (tombstone + fills only
+when no marker exists), before and after their commit: a process that dies between its commit and
+its second forget still leaves no stale state, because the first tombstone outlives the commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis, RedisCluster
+
+from cache.post_cards import HOLD_OFF_MS
+from cache.scripts import LuaScript, with_scripts
+
+_FLAGS = LuaScript("viewer_flags")
+_FILL = LuaScript("viewer_fill")
+_SCRIPTS = (_FLAGS, _FILL)
+
+
+@dataclass(frozen=True)
+class ViewerFlags:
+    cutoff: int  # the state covers posts with a larger id only
+    liked: set[int]
+    shared: set[int]
+    hidden: set[int]
+
+
+class ViewerStates:
+    def __init__(self, redis: Redis | RedisCluster, *, ttl_seconds: int) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+
+    @staticmethod
+    def keys(viewer_id: int) -> list[str]:
+        return [f"{prefix}:{{{viewer_id}}}" for prefix in ("vs", "vl", "vh", "vx")]
+
+    async def flags(self, viewer_id: int, post_ids: list[int], user_ids: list[int]) -> ViewerFlags | None:
+        """The viewer's flags for these posts and users, or None when the state is not cached."""
+        args: list[Any] = [len(post_ids), *post_ids, *user_ids]
+        raw = await with_scripts(
+            self._redis,
+            _SCRIPTS,
+            lambda: self._redis.evalsha(_FLAGS.sha, 4, *self.keys(viewer_id), *args),
+        )
+        if not raw:
+            return None
+        cutoff, liked, shared, hidden = raw
+        return ViewerFlags(
+            cutoff=int(cutoff),
+            liked={p for p, flag in zip(post_ids, liked, strict=False) if flag},
+            shared={p for p, flag in zip(post_ids, shared, strict=False) if flag},
+            hidden={u for u, flag in zip(user_ids, hidden, strict=False) if flag},
+        )
+
+    async def fill(
+        self, viewer_id: int, cutoff: int, liked: list[int], shared: list[int], hidden: list[int]
+    ) -> bool:
+        """Cache a state read from the graph; refused (False) while forgotten or already cached."""
+        args: list[Any] = [self._ttl, cutoff, len(liked), *liked, len(shared), *shared, *hidden]
+        filled = await with_scripts(
+            self._redis,
+            _SCRIPTS,
+            lambda: self._redis.evalsha(_FILL.sha, 4, *self.keys(viewer_id), *args),
+        )
+        return bool(filled)
+
+    async def forget(self, viewer_ids: Iterable[int]) -> None:
+        """A write changed these viewers' likes, shares, blocks or mutes (call before and after it)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for viewer_id in viewer_ids:
+                pipe.set(self.keys(viewer_id)[0], b"", px=HOLD_OFF_MS)
+            await pipe.execute()

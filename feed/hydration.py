@@ -1,0 +1,233 @@
+"""Feed entries (post ids and share ids) turned into what a viewer sees.
+
+Normally from Redis alone: the post cache (cache/post_cards.py) holds what every viewer sees alike of a
+post, a repost and a profile; the viewer's state (cache/viewer_state.py) says which of those posts the
+viewer liked or shared and whom the viewer may not see. Whenever that is not enough to be sure — a card
+or the viewer's state is not cached (never read, or forgotten by a write), a followers-only post of
+someone else (the follow must be checked), a post older than the viewer state's cutoff — the page takes
+the graph path: the per-viewer half from ``feed/filter_entries`` (visibility, blocks, mutes, likes,
+shares), cards missing from the cache from ``feed/post_cards``; both fill the caches for the next read.
+Deleted posts and withdrawn reposts are forgotten by their writes, so they always take the graph path,
+which drops them. The rows have the shape of the graph-only hydration (``feed/hydrate_entries``, kept
+for the pure-pull path that must work without Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from enum import Enum
+
+from redis.exceptions import RedisError
+
+from cache.post_cards import Card, PostCards
+from cache.viewer_state import ViewerFlags, ViewerStates
+from core.clock import now_ms
+from core.ids import min_id_for_ms
+from graph.driver import Graph, Record
+from graph.repositories import feed as feed_graph
+
+log = logging.getLogger(__name__)
+
+# The viewer state covers likes and shares of posts this recent: a first page is far newer, and pages
+# older than that are rare enough to take the graph path.
+STATE_WINDOW_MS = 30 * 86_400_000
+
+
+class _Fallback(Enum):
+    """Why a page takes the graph path."""
+
+    CARD_MISSING = "card missing"
+    NO_VIEWER_STATE = "viewer state not cached"
+    NEEDS_GRAPH = "needs a graph check"
+
+
+class EntryHydrator:
+    def __init__(self, graph: Graph, cards: PostCards, states: ViewerStates) -> None:
+        self._graph = graph
+        self._cards = cards
+        self._states = states
+
+    async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
+        """The entries the viewer may see, in the given order, with post, author and share details."""
+        cached = await self._from_cache(entry_ids, viewer_id)
+        if isinstance(cached, list):
+            return cached
+        rows = await self._through_graph(entry_ids, viewer_id)
+        if cached is _Fallback.NO_VIEWER_STATE:
+            await self._fill_state(viewer_id)
+        return rows
+
+    async def _from_cache(self, entry_ids: list[int], viewer_id: int) -> list[Record] | _Fallback:
+        entries, _ = await self._cards.get(entry_ids, [])
+        if len(entries) < len(entry_ids):
+            return _Fallback.CARD_MISSING
+        shares = {e: c for e, c in entries.items() if "share_of" in c}
+        posts = {e: c for e, c in entries.items() if "share_of" not in c}
+        wanted = _unique(shares[e]["share_of"] if e in shares else e for e in entry_ids)
+        reposted = [p for p in wanted if p not in posts]
+        people = _people(wanted, posts, shares.values())
+        (more_posts, users), flags = await asyncio.gather(
+            self._cards.get(reposted, people), self._states.flags(viewer_id, wanted, people)
+        )
+        if flags is None:
+            return _Fallback.NO_VIEWER_STATE
+        posts.update(more_posts)
+        if len(users) < len(people) or any(p not in posts for p in wanted):
+            return _Fallback.CARD_MISSING
+        more_people = [u for u in _people(wanted, posts, shares.values()) if u not in users]
+        if more_people:  # the authors of reposted posts
+            (_, more_users), more_flags = await asyncio.gather(
+                self._cards.get([], more_people), self._states.flags(viewer_id, [], more_people)
+            )
+            if more_flags is None or len(more_users) < len(more_people):
+                return _Fallback.CARD_MISSING
+            users.update(more_users)
+            flags.hidden.update(more_flags.hidden)
+        rows: list[Record] = []
+        for entry_id in entry_ids:
+            row = _cached_row(entry_id, viewer_id, shares.get(entry_id), posts, users, flags)
+            if isinstance(row, _Fallback):
+                return row
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    async def _through_graph(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
+        view, (posts, users) = await asyncio.gather(
+            feed_graph.filter_entries(self._graph, entry_ids, viewer_id), self._cards.get(entry_ids, [])
+        )
+        if not view.visible:
+            return []
+        wanted = _unique(view.shares[e]["post_id"] if e in view.shares else e for e in view.visible)
+        sharers = [s["sharer_id"] for s in view.shares.values()]
+        asked_posts, asked_users = set(entry_ids), set[int]()
+        # Round two asks for the profiles (and reposted posts); round three for the authors of the
+        # reposted posts it found. Pages without reposts stop after round two.
+        for _ in range(2):
+            need_posts = [p for p in wanted if p not in posts and p not in asked_posts]
+            need_users = [
+                u for u in _authors(wanted, posts, sharers) if u not in users and u not in asked_users
+            ]
+            if not need_posts and not need_users:
+                break
+            asked_posts.update(need_posts)
+            asked_users.update(need_users)
+            more_posts, more_users = await self._cards.get(need_posts, need_users)
+            posts.update(more_posts)
+            users.update(more_users)
+        missing_posts = [p for p in wanted if p not in posts]
+        missing_users = [u for u in _authors(wanted, posts, sharers) if u not in users]
+        share_cards = [
+            {
+                "id": entry_id,
+                "share_of": s["post_id"],
+                "sharer_id": s["sharer_id"],
+                "quote": s["quote"],
+                "shared_at": s["shared_at"],
+            }
+            for entry_id, s in view.shares.items()
+        ]
+        if missing_posts or missing_users:
+            await self._load(missing_posts, missing_users, posts, users, share_cards)
+        elif share_cards:
+            await self._fill(share_cards, [])
+        return [row for e in view.visible if (row := _graph_row(e, view, posts, users)) is not None]
+
+    async def _load(
+        self,
+        post_ids: list[int],
+        user_ids: list[int],
+        posts: dict[int, Card],
+        users: dict[int, Card],
+        share_cards: list[Card],
+    ) -> None:
+        """Cache misses: read them from the graph (with the authors of those posts), use them, and fill
+        the cache for the next reader."""
+        found_posts, found_users = await feed_graph.post_cards(self._graph, post_ids, user_ids)
+        posts.update((c["id"], c) for c in found_posts)
+        users.update((c["id"], c) for c in found_users)
+        await self._fill(found_posts + share_cards, found_users)
+
+    async def _fill(self, posts: list[Card], users: list[Card]) -> None:
+        try:
+            await self._cards.fill(posts, users)
+        except (RedisError, OSError) as exc:  # the page is complete without it; the next read refills
+            log.warning("post cache not filled: %s", exc)
+
+    async def _fill_state(self, viewer_id: int) -> None:
+        cutoff = min_id_for_ms(now_ms() - STATE_WINDOW_MS)
+        state = await feed_graph.viewer_state(self._graph, viewer_id, cutoff)
+        if state is None:
+            return
+        try:
+            await self._states.fill(viewer_id, cutoff, state.liked, state.shared, state.hidden)
+        except (RedisError, OSError) as exc:
+            log.warning("viewer state of %s not cached: %s", viewer_id, exc)
+
+
+def _cached_row(
+    entry_id: int,
+    viewer_id: int,
+    share: Card | None,
+    posts: dict[int, Card],
+    users: dict[int, Card],
+    flags: ViewerFlags,
+) -> Record | _Fallback | None:
+    """One entry from the caches: the row, None when the viewer may not see it, or NEEDS_GRAPH when
+    only the graph can tell."""
+    post = posts[share["share_of"] if share else entry_id]
+    author_id = post["author_id"]
+    if post["id"] <= flags.cutoff:
+        return _Fallback.NEEDS_GRAPH  # the viewer state does not cover likes of posts this old
+    if author_id in flags.hidden or (share is not None and share["sharer_id"] in flags.hidden):
+        return None
+    if author_id != viewer_id and post["visibility"] != "public":
+        # A private post of someone else is never shown; a followers-only one needs the follow checked.
+        return None if post["visibility"] == "private" else _Fallback.NEEDS_GRAPH
+    return {
+        "entry_id": entry_id,
+        "post": post,
+        "author": users[author_id],
+        "is_liked": post["id"] in flags.liked,
+        "is_shared": post["id"] in flags.shared,
+        "shared_by": users[share["sharer_id"]] if share else None,
+        "quote": share["quote"] if share else None,
+        "shared_at": share["shared_at"] if share else None,
+    }
+
+
+def _graph_row(
+    entry_id: int, view: feed_graph.ViewerEntries, posts: dict[int, Card], users: dict[int, Card]
+) -> Record | None:
+    """One entry the graph said the viewer may see; None when its post or a profile vanished between
+    the two reads (deleted meanwhile)."""
+    share = view.shares.get(entry_id)
+    post = posts.get(share["post_id"] if share else entry_id)
+    author = users.get(post["author_id"]) if post else None
+    sharer = users.get(share["sharer_id"]) if share else None
+    if post is None or author is None or (share and sharer is None):
+        return None
+    return {
+        "entry_id": entry_id,
+        "post": post,
+        "author": author,
+        "is_liked": post["id"] in view.liked,
+        "is_shared": post["id"] in view.shared,
+        "shared_by": sharer,
+        "quote": share["quote"] if share else None,
+        "shared_at": share["shared_at"] if share else None,
+    }
+
+
+def _people(wanted: list[int], posts: dict[int, Card], shares: Iterable[Card]) -> list[int]:
+    """The authors of the wanted posts known so far, and the sharers of the reposts (cached path)."""
+    return _authors(wanted, posts, [s["sharer_id"] for s in shares])
+
+
+def _authors(wanted: list[int], posts: dict[int, Card], sharers: list[int]) -> list[int]:
+    return _unique([posts[p]["author_id"] for p in wanted if p in posts] + sharers)
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,155 @@
+"""Group commit of likes per post, inside one process.
+
+A viral post gets likes faster than one transaction per like can commit: each like of a post waits for
+the post's write lock and pays a full commit, then two more transactions to publish its outbox event.
+Here concurrent likes of the same post coalesce: while one batch's transaction is in flight, newly
+arriving likes of that post queue, and when it commits everything queued (up to ``max_batch``) goes as
+the next batch, in one transaction (interactions/like_post_batch), one stream publish and one outbox
+delete. Under light load a batch is a single like, so nothing waits for a timer.
+
+Each request still gets its own exact answer: whether it may see the post, and the like_count as
+committed by its batch."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from cache.events import Event
+from core.clock import now_ms
+from core.errors import NotFound
+from core.ids import new_id
+from graph.driver import Graph
+from graph.repositories import interactions
+
+log = logging.getLogger(__name__)
+
+# Bounds one transaction's size (and its lock hold time); a longer queue goes in several batches.
+MAX_BATCH = 500
+
+# (post_id, [(user_id, event_id)], now_ms) -> outcome: the batch's transaction (interactions.like_batch).
+CommitBatch = Callable[[int, list[tuple[int, int]], int], Awaitable[interactions.BatchLikes]]
+Publish = Callable[[list[Event]], Coroutine[Any, Any, None]]
+AfterCommit = Callable[[int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class LikeOutcome:
+    visible: bool  # False: no such post, or the user may not see it
+    like_count: int  # as committed by the like's batch
+
+
+@dataclass
+class _Waiter:
+    user_id: int
+    event_id: int
+    outcome: asyncio.Future[LikeOutcome] = field(repr=False)
+
+
+class LikeBatcher:
+    """Likes per post, group-committed. ``publish`` gets each batch's new events in the background (the
+    outbox fast path: the sweep recovers whatever it fails to publish); ``after_commit(post_id)`` runs
+    once per batch that created a like, before that batch's requests are answered (so that forgetting a
+    cached count precedes the liker's next read): keep it quick, its failure is only logged."""
+
+    def __init__(
+        self,
+        commit: CommitBatch,
+        publish: Publish,
+        *,
+        after_commit: AfterCommit | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._commit_batch = commit
+        self._publish = publish
+        self._after_commit = after_commit
+        self._max_batch = max_batch
+        # A post has an entry only while a drain task runs for it: the entry goes when its queue is empty.
+        self._queues: dict[int, list[_Waiter]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references: the loop keeps weak ones
+
+    @classmethod
+    def for_graph(
+        cls, graph: Graph, publish: Publish, *, after_commit: AfterCommit | None = None
+    ) -> LikeBatcher:
+        return cls(functools.partial(interactions.like_batch, graph), publish, after_commit=after_commit)
+
+    @property
+    def posts_in_flight(self) -> int:
+        return len(self._queues)
+
+    async def like(self, user_id: int, post_id: int) -> int:
+        """Idempotent; returns the exact like_count as committed by this like's batch. A post the user
+        may not see (or no such post) is a 404 for this user alone; a failed transaction fails the
+        whole batch with the same error."""
+        outcome = await self.submit(user_id, post_id)
+        if not outcome.visible:
+            raise NotFound("no such post", code="post_not_found")
+        return outcome.like_count
+
+    async def submit(self, user_id: int, post_id: int) -> LikeOutcome:
+        """Queue the like behind the post's batch in flight (or start one) and wait for its commit."""
+        waiter = _Waiter(user_id, new_id(), asyncio.get_running_loop().create_future())
+        queue = self._queues.get(post_id)
+        if queue is None:
+            self._queues[post_id] = [waiter]
+            self._spawn(self._drain(post_id), name=f"likes-of-{post_id}")
+        else:
+            queue.append(waiter)
+        # A cancelled request cancels only its own future: the drain task skips it or ignores its result.
+        return await waiter.outcome
+
+    async def _drain(self, post_id: int) -> None:
+        queue = self._queues[post_id]
+        batch: list[_Waiter] = []
+        try:
+            while queue:
+                batch = [w for w in queue[: self._max_batch] if not w.outcome.done()]
+                del queue[: self._max_batch]
+                if batch:
+                    await self._commit(post_id, batch)
+                batch = []
+        finally:
+            # Reached with an empty queue (no await since the check), or when cancelled (shutdown).
+            del self._queues[post_id]
+            for waiter in batch + queue:
+                waiter.outcome.cancel()  # no-op on a future already done
+
+    async def _commit(self, post_id: int, batch: list[_Waiter]) -> None:
+        try:
+            result = await self._commit_batch(post_id, [(w.user_id, w.event_id) for w in batch], now_ms())
+        except Exception as exc:  # the same error reaches every request of the batch
+            for waiter in batch:
+                if not waiter.outcome.done():
+                    waiter.outcome.set_exception(exc)
+            return
+        events = [
+            Event(id=like.event_id, type="post_liked", post_id=post_id, actor_id=user_id)
+            for user_id, like in result.by_user.items()
+            if like.created
+        ]
+        if events:
+            self._spawn(self._publish(events), name=f"publish-likes-of-{post_id}")
+            await self._run_after_commit(post_id)
+        for waiter in batch:
+            like = result.by_user.get(waiter.user_id)
+            if not waiter.outcome.done():
+                visible = like is not None and like.visible
+                waiter.outcome.set_result(LikeOutcome(visible, result.like_count))
+
+    async def _run_after_commit(self, post_id: int) -> None:
+        if self._after_commit is None:
+            return
+        try:
+            await self._after_commit(post_id)
+        except Exception:  # the likes are committed: their requests succeed whatever this hook does
+            log.exception("after_commit of post %s failed", post_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
