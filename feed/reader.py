@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import heapq
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -27,6 +29,8 @@ _OVERFETCH = 1.5
 _MAX_ROUNDS = 4
 # The graph learns of a feed read at most this often (it drives fan-out to active users only).
 _ACTIVITY_MARK_SECONDS = 3600
+# Viewers this process remembers having marked (least recently read forgotten first): ~100 B each.
+_MARKED_MEMORY = 100_000
 
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,7 @@ class FeedReader:
         self._pulls = pulls
         self._pull_cache = pull_cache
         self._hydrator = hydrator
+        self._marked: OrderedDict[int, float] = OrderedDict()  # viewer -> monotonic time to mark again
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
@@ -187,5 +192,14 @@ class FeedReader:
         return await feed_graph.author_recent_entries(self._graph, author_id, count, before_id=before)
 
     async def _mark_active(self, viewer_id: int) -> None:
+        """At most hourly per viewer, the graph records the read (Redis's ``seen`` key dedupes across
+        processes); this process remembers whom it marked, so most reads skip that round trip too."""
+        now = time.monotonic()
+        if self._marked.get(viewer_id, 0.0) > now:
+            return
         if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=_ACTIVITY_MARK_SECONDS):
             await feed_graph.touch_feed_read(self._graph, viewer_id, now_ms())
+        self._marked[viewer_id] = now + _ACTIVITY_MARK_SECONDS
+        self._marked.move_to_end(viewer_id)
+        if len(self._marked) > _MARKED_MEMORY:
+            self._marked.popitem(last=False)
