@@ -185,16 +185,8 @@ def _cached_row(
     if author_id != viewer_id and post["visibility"] != "public":
         # A private post of someone else is never shown; a followers-only one needs the follow checked.
         return None if post["visibility"] == "private" else _Fallback.NEEDS_GRAPH
-    return {
-        "entry_id": entry_id,
-        "post": post,
-        "author": users[author_id],
-        "is_liked": post["id"] in flags.liked,
-        "is_shared": post["id"] in flags.shared,
-        "shared_by": users[share["sharer_id"]] if share else None,
-        "quote": share["quote"] if share else None,
-        "shared_at": share["shared_at"] if share else None,
-    }
+    sharer = users[share["sharer_id"]] if share else None
+    return _entry(entry_id, post, users[author_id], sharer, share, flags.liked, flags.shared)
 
 
 def _graph_row(
@@ -208,12 +200,25 @@ def _graph_row(
     sharer = users.get(share["sharer_id"]) if share else None
     if post is None or author is None or (share and sharer is None):
         return None
+    return _entry(entry_id, post, author, sharer, share, view.liked, view.shared)
+
+
+def _entry(
+    entry_id: int,
+    post: Card,
+    author: Card,
+    sharer: Card | None,
+    share: Record | None,
+    liked: set[int],
+    shared: set[int],
+) -> Record:
+    """A feed row, shaped as the graph-only hydration (``feed/hydrate_entries``) shapes it."""
     return {
         "entry_id": entry_id,
         "post": post,
         "author": author,
-        "is_liked": post["id"] in view.liked,
-        "is_shared": post["id"] in view.shared,
+        "is_liked": post["id"] in liked,
+        "is_shared": post["id"] in shared,
         "shared_by": sharer,
         "quote": share["quote"] if share else None,
         "shared_at": share["shared_at"] if share else None,
