@@ -115,6 +115,7 @@ class Services:
             self._prepare_task.cancel()
         await self.realtime_hub.close()
         await self.push_sender.close()
+        await self.likes.close()  # before the clients its batches use
         await self.graph.close()
         await self.redis.aclose()
         await self.search.close()

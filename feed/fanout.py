@@ -108,17 +108,16 @@ class FanOut:
         )
 
     async def _push_and_tell(self, entry_id: int, user_ids: list[int], news: dict[str, str]) -> int:
-        """One batch of followers: the entry into their timelines, a notice to those connected. Both
-        at once: the presence check does not depend on the push."""
-        inserted, _ = await asyncio.gather(
-            self._home.push(entry_id, user_ids), self._tell_present(user_ids, "new_post", news)
-        )
+        """One batch of followers: the entry into their timelines, then a notice to those connected —
+        in that order, so a client that reloads its feed on the notice finds the entry there. (Batches
+        overlap with each other, which is where the concurrency is.)"""
+        inserted = await self._home.push(entry_id, user_ids)
+        await self._tell_present(user_ids, "new_post", news)
         return inserted
 
     async def _unpush_and_tell(self, entry_id: int, user_ids: list[int], gone: dict[str, str]) -> None:
-        await asyncio.gather(
-            self._home.unpush(entry_id, user_ids), self._tell_present(user_ids, "post_deleted", gone)
-        )
+        await self._home.unpush(entry_id, user_ids)
+        await self._tell_present(user_ids, "post_deleted", gone)
 
     async def _tell_present(self, user_ids: list[int], type_: str, data: dict[str, str]) -> None:
         await self._bus.to_users(await self._bus.present(user_ids), type_, data)

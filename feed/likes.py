@@ -149,6 +149,16 @@ class LikeBatcher:
         except Exception:  # the likes are committed: their requests succeed whatever this hook does
             log.exception("after_commit of post %s failed", post_id)
 
+    async def close(self, grace_seconds: float = 2.0) -> None:
+        """At shutdown (requests have been answered): let batches and their event publishes finish for a
+        moment, then cancel what is left (an unpublished event stays in the outbox for the sweep)."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)

@@ -182,3 +182,21 @@ def test_a_failing_after_commit_hook_does_not_fail_committed_likes() -> None:
         assert await likes.like(1, 10) == 1
 
     asyncio.run(scenario())
+
+
+def test_close_lets_a_pending_publish_finish() -> None:
+    async def scenario() -> None:
+        published: list[list[int]] = []
+        release = asyncio.Event()
+
+        async def slow_publish(events: list[Event]) -> None:
+            await release.wait()
+            published.append([e.actor_id for e in events])
+
+        batcher = LikeBatcher(MemoryLikes().commit, slow_publish)
+        assert await batcher.like(1, 10) == 1
+        asyncio.get_running_loop().call_later(0.05, release.set)
+        await batcher.close(grace_seconds=5)
+        assert published == [[1]]
+
+    asyncio.run(scenario())
