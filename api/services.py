@@ -82,9 +82,7 @@ class Services:
             realtime_hub=RealtimeHub(connect_pubsub_redis(settings)),
             push_sender=sender,
             notifications=NotificationConsumer(graph, feed.bus, sender),
-            likes=LikeBatcher.for_graph(
-                graph, feed.publish_written_soon, after_commit=lambda post_id: feed.cards_changed([post_id])
-            ),
+            likes=LikeBatcher.for_graph(graph, feed.publish_written_soon, after_commit=feed.counts_changed),
         )
 
     def start_preparing(self) -> None:

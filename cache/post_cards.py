@@ -7,7 +7,13 @@ one JSON value per post (``pc:{id}``) and per user (``uc:{id}``), filled from th
 Writes that change a card *forget* it: the key is overwritten with an empty tombstone for
 ``HOLD_OFF_MS``, and fills only happen with ``NX``. A reader that read the graph before the write and
 fills after it therefore cannot put the old card back (the race that plain delete-then-fill has); the
-TTL bounds what a lost invalidation (a crash right after the commit) can leave stale."""
+TTL bounds what a lost invalidation (a crash right after the commit) can leave stale.
+
+Counts are the exception: they change all the time (a viral post's likes), and forgetting the card on
+each change would send every reader of a hot post to the graph. Instead each write records the counts
+it committed in ``pn:{id}`` with the post's ``counts_version`` (bumped under the post's lock by every
+transaction that may change a count), a script keeps only the highest version, and a read takes the
+counts of whichever is newer, the card or that record."""
 
 from __future__ import annotations
 
@@ -17,11 +23,16 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis, RedisCluster
 
+from cache.scripts import LuaScript, with_scripts
+
 # Longer than a fill's graph read can take, short enough that a viral post's card (forgotten on every
 # batch of likes) is still cached most of the time.
 HOLD_OFF_MS = 2000
 
 Card = dict[str, Any]
+
+_RECORD_COUNTS = LuaScript("post_counts")
+_COUNT_FIELDS = ("like_count", "comment_count", "share_count")
 
 
 class PostCards:
@@ -37,9 +48,18 @@ class PostCards:
     def user_key(user_id: int) -> str:
         return f"uc:{user_id}"
 
+    @staticmethod
+    def counts_key(post_id: int) -> str:
+        return f"pn:{post_id}"
+
     async def get(self, post_ids: list[int], user_ids: list[int]) -> tuple[dict[int, Card], dict[int, Card]]:
-        """The cached cards among these ids, in one round trip; a missing id is a miss."""
-        keys = [self.post_key(p) for p in post_ids] + [self.user_key(u) for u in user_ids]
+        """The cached cards among these ids, in one round trip (post cards with their latest recorded
+        counts); a missing id is a miss."""
+        keys = (
+            [self.post_key(p) for p in post_ids]
+            + [self.counts_key(p) for p in post_ids]
+            + [self.user_key(u) for u in user_ids]
+        )
         if not keys:
             return {}, {}
         # One MGET, not a pipeline of GETs: redis-py spends ~15 µs of Python per command.
@@ -47,9 +67,21 @@ class PostCards:
             values: list[bytes | str | None] = await self._redis.mget_nonatomic(keys)  # split per slot
         else:
             values = await self._redis.mget(keys)
-        posts = _decoded(post_ids, values[: len(post_ids)])
-        users = _decoded(user_ids, values[len(post_ids) :])
+        n = len(post_ids)
+        posts = _decoded(post_ids, values[:n])
+        for post_id, raw in zip(post_ids, values[n : 2 * n], strict=True):
+            if raw and post_id in posts:
+                posts[post_id] = _with_counts(posts[post_id], raw)
+        users = _decoded(user_ids, values[2 * n :])
         return posts, users
+
+    async def record_counts(self, post_id: int, counts: Card) -> None:
+        """The counts a write committed (with ``counts_version``); older ones never overwrite newer."""
+        args = [counts["counts_version"], *(counts[f] for f in _COUNT_FIELDS), self._ttl]
+        key = self.counts_key(post_id)
+        await with_scripts(
+            self._redis, (_RECORD_COUNTS,), lambda: self._redis.evalsha(_RECORD_COUNTS.sha, 1, key, *args)
+        )
 
     async def fill(self, posts: Iterable[Card], users: Iterable[Card]) -> None:
         """Cache cards read from the graph, unless a write forgot them meanwhile (NX on the tombstone)."""
@@ -70,6 +102,21 @@ class PostCards:
             for key in keys:
                 pipe.set(key, b"", px=HOLD_OFF_MS)
             await pipe.execute()
+
+
+def _with_counts(card: Card, raw: bytes | str) -> Card:
+    """The card with the recorded counts if they are newer than the card's own."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    version, likes, comments, shares = (int(v) for v in text.split(","))
+    if version <= (card.get("counts_version") or 0):
+        return card
+    return {
+        **card,
+        "like_count": likes,
+        "comment_count": comments,
+        "share_count": shares,
+        "counts_version": version,
+    }
 
 
 def _decoded(ids: list[int], values: list[bytes | str | None]) -> dict[int, Card]:

@@ -34,7 +34,8 @@ MAX_BATCH = 500
 # (post_id, [(user_id, event_id)], now_ms) -> outcome: the batch's transaction (interactions.like_batch).
 CommitBatch = Callable[[int, list[tuple[int, int]], int], Awaitable[interactions.BatchLikes]]
 Publish = Callable[[list[Event]], Coroutine[Any, Any, None]]
-AfterCommit = Callable[[int], Awaitable[None]]
+# (post_id, the post's counts as committed) -> None
+AfterCommit = Callable[[int, dict[str, Any] | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class _Waiter:
 class LikeBatcher:
     """Likes per post, group-committed. ``publish`` gets each batch's new events in the background (the
     outbox fast path: the sweep recovers whatever it fails to publish); ``after_commit(post_id)`` runs
-    once per batch that created a like, before that batch's requests are answered (so that forgetting a
-    cached count precedes the liker's next read): keep it quick, its failure is only logged."""
+    once per batch that created a like, before that batch's requests are answered (so that the cached
+    count is updated before the liker's next read): keep it quick, its failure is only logged."""
 
     def __init__(
         self,
@@ -134,18 +135,18 @@ class LikeBatcher:
         ]
         if events:
             self._spawn(self._publish(events), name=f"publish-likes-of-{post_id}")
-            await self._run_after_commit(post_id)
+            await self._run_after_commit(post_id, result.counts)
         for waiter in batch:
             like = result.by_user.get(waiter.user_id)
             if not waiter.outcome.done():
                 visible = like is not None and like.visible
                 waiter.outcome.set_result(LikeOutcome(visible, result.like_count))
 
-    async def _run_after_commit(self, post_id: int) -> None:
+    async def _run_after_commit(self, post_id: int, counts: dict[str, Any] | None) -> None:
         if self._after_commit is None:
             return
         try:
-            await self._after_commit(post_id)
+            await self._after_commit(post_id, counts)
         except Exception:  # the likes are committed: their requests succeed whatever this hook does
             log.exception("after_commit of post %s failed", post_id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -101,6 +101,17 @@ class FeedService:
             await self.relay.publish_written(events)
         except Exception as exc:  # any failure here is recovered by the sweep
             log.warning("%d events left for the outbox sweep: %r", len(events), exc)
+
+    async def counts_changed(self, post_id: int, counts: Mapping[str, int] | None) -> None:
+        """A committed write changed this post's counts (``counts`` as the transaction returned them,
+        with ``counts_version``). Failure is logged: the worker records them again from the outbox
+        event, and the card's own counts are the fallback."""
+        if counts is None:
+            return
+        try:
+            await self.cards.record_counts(post_id, dict(counts))
+        except (RedisError, OSError) as exc:
+            log.warning("counts of post %s not recorded (the worker will): %s", post_id, exc)
 
     async def viewers_changed(self, user_ids: Iterable[int]) -> None:
         """These users' likes, shares, blocks or mutes change: call before the write and again after

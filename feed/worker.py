@@ -16,7 +16,7 @@ from api.services import Services
 from cache.events import Handler
 from core.settings import Settings
 from feed.card_events import GROUP as CARDS_GROUP
-from feed.card_events import CardInvalidation
+from feed.card_events import PostCacheRepair
 from feed.fanout import GROUP as FANOUT_GROUP
 from feed.relay import SWEEP_AGE_MS
 from feed.service import FeedService
@@ -38,7 +38,7 @@ def consumer_groups(services: Services) -> dict[str, Handler]:
         MEDIA_GROUP: services.media.handle_events,
         SEARCH_GROUP: services.search_service.indexer.handle,
         NOTIFY_GROUP: services.notifications.handle,
-        CARDS_GROUP: CardInvalidation(services.feed.cards).handle,
+        CARDS_GROUP: PostCacheRepair(services.feed.cards, services.graph).handle,
     }
 
 

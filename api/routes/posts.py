@@ -97,10 +97,10 @@ async def like(post_id: str, services: ServicesDep, me: Writer) -> LikeOut:
 async def unlike(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> LikeOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     async with services.feed.changing_viewers(me):
-        count = await interactions.unlike(services.graph, me, pid, event_id, now_ms())
-    await services.feed.cards_changed([pid])  # before the answer: the client's next read sees the count
+        counts = await interactions.unlike(services.graph, me, pid, event_id, now_ms())
+    await services.feed.counts_changed(pid, counts)  # before the answer: the next read sees the count
     tasks.add_task(services.feed.publish_soon, event_id)
-    return LikeOut(post_id=pid, liked=False, like_count=count)
+    return LikeOut(post_id=pid, liked=False, like_count=counts["like_count"])
 
 
 @router.get("/posts/{post_id}/likes", response_model=UserPage)
@@ -122,7 +122,7 @@ async def comment(
 ) -> CommentOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     row = await interactions.create_comment(services.graph, me, pid, body.content, now_ms(), event_id)
-    await services.feed.cards_changed([pid])
+    await services.feed.counts_changed(pid, row["counts"])
     tasks.add_task(services.feed.publish_soon, event_id)  # search counters and trending
     return CommentOut.from_record(row)
 
@@ -147,10 +147,10 @@ async def delete_comment(
 ) -> Response:
     """Allowed to the comment's author and to the post's author."""
     event_id = new_id()
-    post_id = await interactions.delete_comment(
+    post_id, counts = await interactions.delete_comment(
         services.graph, parse_id(comment_id, "comment_id"), me, event_id, now_ms()
     )
-    await services.feed.cards_changed([post_id])
+    await services.feed.counts_changed(post_id, counts)
     tasks.add_task(services.feed.publish_soon, event_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -163,17 +163,18 @@ async def share(
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     quote = body.quote if body and body.quote else None
     async with services.feed.changing_viewers(me):
-        count = await interactions.share(services.graph, me, pid, quote, event_id, now_ms())
-    await services.feed.cards_changed([pid])
+        counts = await interactions.share(services.graph, me, pid, quote, event_id, now_ms())
+    await services.feed.counts_changed(pid, counts)
     tasks.add_task(services.feed.publish_soon, event_id)
-    return ShareOut(post_id=pid, shared=True, share_count=count)
+    return ShareOut(post_id=pid, shared=True, share_count=counts["share_count"])
 
 
 @router.delete("/posts/{post_id}/share", response_model=ShareOut)
 async def unshare(post_id: str, services: ServicesDep, me: Writer, tasks: BackgroundTasks) -> ShareOut:
     pid, event_id = parse_id(post_id, "post_id"), new_id()
     async with services.feed.changing_viewers(me):
-        count, share_ids = await interactions.unshare(services.graph, me, pid, event_id, now_ms())
-    await services.feed.cards_changed([pid, *share_ids])  # the post's count, and the withdrawn reposts
+        counts, share_ids = await interactions.unshare(services.graph, me, pid, event_id, now_ms())
+    await services.feed.counts_changed(pid, counts)
+    await services.feed.cards_changed(share_ids)  # the withdrawn reposts' own cards
     tasks.add_task(services.feed.publish_soon, event_id)
-    return ShareOut(post_id=pid, shared=False, share_count=count)
+    return ShareOut(post_id=pid, shared=False, share_count=counts["share_count"])

@@ -3,13 +3,14 @@
 // profiles of the given posts' authors (so one call serves any miss). No check for a viewer here:
 // feed/filter_entries.cypher decides what a viewer may see.
 // Parameters: $post_ids (list of ints), $user_ids (list of ints).
-// Columns (one row): posts (list of post maps, media in order), users (list of profile maps).
+// Columns (one row): posts (list of post maps, media in order; counts_version orders them against the
+// counts recorded after writes), users (list of profile maps).
 // Ids that do not exist are simply missing from the lists.
 CALL {
   UNWIND $post_ids AS post_id
   MATCH (p:Post {id: post_id})
   RETURN collect(p {.id, .author_id, .content, .visibility, .media_ids, .created_at, .like_count,
-                    .comment_count, .share_count,
+                    .comment_count, .share_count, .counts_version,
                     media: COLLECT { MATCH (p)-[r:HAS_MEDIA]->(m:Media)
                                      RETURN m {.id, .type, .width, .height, .duration, .blurhash,
                                                .original_key, .thumb_key}

@@ -4,7 +4,10 @@
 // lock, so it is exact. Each new like leaves a durable OutboxEvent 'post_liked' (search counters,
 // trending, notifications). A user listed twice is one like (the first listed event id is used).
 // Parameters: $post_id (int), $likes (list of maps {user_id: int, event_id: int}, not empty), $now (int ms).
-// Columns: like_count (int), likes (list of maps {user_id, visible: bool, created: bool: a new like,
+// Columns: like_count (int),
+// counts (map: like_count, comment_count, share_count, counts_version: the version goes up by one in
+// every transaction that may change a count, under the post's lock, so caches can order them).
+// likes (list of maps {user_id, visible: bool, created: bool: a new like,
 // event_id: the OutboxEvent written when created}), one entry per distinct user. No row when the post
 // does not exist; a user who does not exist is not visible.
 MATCH (a:User)-[:POSTED]->(p:Post {id: $post_id})
@@ -25,6 +28,6 @@ FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END |
 )
 // The aggregation ends every row's writes before the count is taken.
 WITH p, collect({user_id: user_id, visible: visible, created: created, event_id: event_id}) AS likes
-SET p.like_count = COUNT { (p)<-[:LIKED]-() }
+SET p.like_count = COUNT { (p)<-[:LIKED]-() }, p.counts_version = coalesce(p.counts_version, 0) + 1
 REMOVE p._lock
-RETURN p.like_count AS like_count, likes
+RETURN p.like_count AS like_count, likes, p {.like_count, .comment_count, .share_count, .counts_version} AS counts

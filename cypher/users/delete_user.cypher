@@ -4,7 +4,8 @@
 // they stay exact. Its media are marked 'deleting' and one durable OutboxEvent 'user_deleted' lists
 // the deleted posts and media for the consumers (search drops the documents, media the objects).
 // Parameters: $user_id (int), $event_id (int), $now (int ms).
-// Columns: post_ids (list of ints), media_ids (list of ints). No row when the user does not exist.
+// Columns: post_ids (list of ints), media_ids (list of ints), recounted_ids (others' posts whose
+// counts changed; their counts_version goes up). No row when the user does not exist.
 MATCH (u:User {id: $user_id})
 SET u._lock = true
 WITH u
@@ -32,7 +33,7 @@ CALL (u) {
   RETURN collect(m.id) AS media_ids
 }
 WITH u, engaged + [p IN commented WHERE NOT p IN engaged] AS recount, neighbours, own_posts, post_ids, media_ids
-FOREACH (p IN recount | SET p._lock = true)
+FOREACH (p IN recount | SET p._lock = true, p.counts_version = coalesce(p.counts_version, 0) + 1)
 FOREACH (n IN neighbours | SET n._lock = true)
 CREATE (:OutboxEvent {id: $event_id, type: 'user_deleted', post_id: 0, actor_id: u.id, user_id: u.id,
                       post_ids: post_ids, media_ids: media_ids, created_at: $now})
@@ -69,4 +70,4 @@ FOREACH (n IN neighbours |
       n.following_count = COUNT { (n)-[:FOLLOWS]->() }
   REMOVE n._lock
 )
-RETURN post_ids, media_ids
+RETURN post_ids, media_ids, [p IN recount | p.id] AS recounted_ids

@@ -21,6 +21,7 @@ _HYDRATE = cypher("feed/hydrate_entries")
 _FILTER = cypher("feed/filter_entries")
 _POST_CARDS = cypher("feed/post_cards")
 _VIEWER_STATE = cypher("feed/viewer_state")
+_POST_COUNTS = cypher("feed/post_counts")
 _TOUCH_FEED_READ = cypher("feed/touch_feed_read")
 
 
@@ -184,6 +185,13 @@ async def viewer_state(graph: Graph, viewer_id: int, since_id: int) -> ViewerSta
     if not rows:
         return None
     return ViewerState(rows[0]["liked"], rows[0]["shared"], rows[0]["hidden"])
+
+
+async def post_counts(graph: Graph, post_ids: list[int]) -> list[Record]:
+    """Current counts (and counts_version) of these posts; missing posts are left out."""
+    if not post_ids:
+        return []
+    return await graph.read_list(_POST_COUNTS, "counts", post_ids=post_ids)
 
 
 async def touch_feed_read(graph: Graph, user_id: int, now_ms: int) -> None:

@@ -46,6 +46,9 @@ class BatchLike:
 class BatchLikes:
     like_count: int
     by_user: dict[int, BatchLike]  # a user absent from the map (post gone) may not see the post
+    # The post's counts as committed (like_count, comment_count, share_count, counts_version); None
+    # when there is no such post.
+    counts: Record | None = None
 
 
 async def like_batch(graph: Graph, post_id: int, likes: list[tuple[int, int]], now_ms: int) -> BatchLikes:
@@ -61,6 +64,7 @@ async def like_batch(graph: Graph, post_id: int, likes: list[tuple[int, int]], n
     if not rows:
         return BatchLikes(like_count=0, by_user={})
     return BatchLikes(
+        counts=rows[0]["counts"],
         like_count=rows[0]["like_count"],
         by_user={
             like["user_id"]: BatchLike(like["visible"], like["created"], like["event_id"])
@@ -71,14 +75,16 @@ async def like_batch(graph: Graph, post_id: int, likes: list[tuple[int, int]], n
 
 async def unlike(
     graph: Graph, user_id: int, post_id: int, event_id: int | None = None, now_ms: int | None = None
-) -> int:
+) -> Record:
+    """Idempotent; returns the post's counts as committed (like_count, comment_count, share_count,
+    counts_version)."""
     rows = await graph.write(
         _UNLIKE, user_id=user_id, post_id=post_id, event_id=event_id or new_id(), now=now_ms or now()
     )
     if not rows:
         raise NotFound("no such post", code="post_not_found")
-    count: int = rows[0]["like_count"]
-    return count
+    counts: Record = rows[0]["counts"]
+    return counts
 
 
 async def list_likes(
@@ -122,8 +128,8 @@ async def list_comments(
 
 async def delete_comment(
     graph: Graph, comment_id: int, user_id: int, event_id: int | None = None, now_ms: int | None = None
-) -> int:
-    """Returns the id of the post the comment was on."""
+) -> tuple[int, Record]:
+    """Returns the id of the post the comment was on and its counts as committed."""
     rows = await graph.write(
         _DELETE_COMMENT,
         comment_id=comment_id,
@@ -135,14 +141,13 @@ async def delete_comment(
         raise NotFound("no such comment", code="comment_not_found")
     if not rows[0]["allowed"]:
         raise Forbidden("only the comment's author or the post's author can delete it", code="not_author")
-    post_id: int = rows[0]["post_id"]
-    return post_id
+    return rows[0]["post_id"], rows[0]["counts"]
 
 
 async def share(
     graph: Graph, user_id: int, post_id: int, quote: str | None, event_id: int, now_ms: int
-) -> int:
-    """Idempotent repost of a public post; returns the exact share_count."""
+) -> Record:
+    """Idempotent repost of a public post; returns the post's counts as committed (exact share_count)."""
     rows = await graph.write(
         _SHARE,
         user_id=user_id,
@@ -156,15 +161,16 @@ async def share(
         raise NotFound("no such post", code="post_not_found")
     if not rows[0]["shareable"]:
         raise Forbidden("only public posts can be shared", code="not_shareable")
-    count: int = rows[0]["share_count"]
-    return count
+    counts: Record = rows[0]["counts"]
+    return counts
 
 
 async def unshare(
     graph: Graph, user_id: int, post_id: int, event_id: int, now_ms: int
-) -> tuple[int, list[int]]:
-    """Idempotent; returns the exact share_count and the ids of the withdrawn shares (feed entries)."""
+) -> tuple[Record, list[int]]:
+    """Idempotent; returns the post's counts as committed and the ids of the withdrawn shares (feed
+    entries)."""
     rows = await graph.write(_UNSHARE, user_id=user_id, post_id=post_id, event_id=event_id, now=now_ms)
     if not rows:
         raise NotFound("no such post", code="post_not_found")
-    return rows[0]["share_count"], rows[0]["share_ids"]
+    return rows[0]["counts"], rows[0]["share_ids"]

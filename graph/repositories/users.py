@@ -104,9 +104,9 @@ async def _list_relations(
 
 async def delete_user(graph: Graph, user_id: int, event_id: int, now_ms: int) -> list[int]:
     """Delete the account and all it made, in one transaction with its outbox event; returns the ids
-    of the deleted posts."""
+    of the posts it changed: its own (deleted) and others' whose counts it changed."""
     rows = await graph.write(_DELETE_USER, user_id=user_id, event_id=event_id, now=now_ms)
     if not rows:
         raise NotFound("no such user", code="user_not_found")
-    post_ids: list[int] = rows[0]["post_ids"]
-    return post_ids
+    changed: list[int] = rows[0]["post_ids"] + rows[0]["recounted_ids"]
+    return changed

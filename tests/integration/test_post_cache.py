@@ -49,7 +49,8 @@ def test_a_feed_read_fills_the_cache_and_other_viewers_get_their_own_flags(
     assert card is not None and card["content"] == "cache me" and card["like_count"] == 0
     assert "is_liked" not in card  # the card is shared by every viewer; the viewer's flags are not in it
     assert client.post(f"/api/v1/posts/{post_id}/like", headers=fan.headers).status_code == 200
-    assert cached_card(client, post_id) is None  # forgotten by the like
+    card = cached_card(client, post_id)  # a count change keeps the card: the committed counts ride along
+    assert card is not None and card["like_count"] == 1 and card["content"] == "cache me"
     assert (feed_posts(client, fan)[post_id]["is_liked"], feed_posts(client, fan)[post_id]["like_count"]) == (
         True,
         1,
@@ -118,6 +119,36 @@ def test_a_fill_after_a_forget_does_not_bring_the_old_card_back(client: TestClie
     run(client, lambda: cards.fill([stale], []))
     assert run(client, lambda: cards.get([post_id], []))[0] == {post_id: stale}
     run(client, lambda: redis.delete(cards.post_key(post_id)))
+
+
+def test_recorded_counts_keep_the_latest_commit_whatever_the_order_of_arrival(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    author = make_user()
+    post_id = int(create_post(client, author, "counted"))
+    cards = app_services(client).feed.cards
+    run(
+        client,
+        lambda: cards.fill([{"id": post_id, "author_id": 1, "like_count": 0, "counts_version": 0}], []),
+    )
+    newer = {"like_count": 7, "comment_count": 2, "share_count": 1, "counts_version": 5}
+    older = {"like_count": 6, "comment_count": 2, "share_count": 1, "counts_version": 4}
+    run(client, lambda: cards.record_counts(post_id, newer))
+    run(client, lambda: cards.record_counts(post_id, older))  # a slower writer's earlier commit
+    card = run(client, lambda: cards.get([post_id], []))[0][post_id]
+    assert (card["like_count"], card["comment_count"], card["counts_version"]) == (7, 2, 5)
+    # A card filled later from the graph with a newer version wins over the record.
+    run(client, lambda: app_services(client).redis.delete(cards.post_key(post_id)))
+    fresh = {
+        "id": post_id,
+        "author_id": 1,
+        "like_count": 9,
+        "comment_count": 2,
+        "share_count": 1,
+        "counts_version": 6,
+    }
+    run(client, lambda: cards.fill([fresh], []))
+    assert run(client, lambda: cards.get([post_id], []))[0][post_id]["like_count"] == 9
 
 
 def test_a_crash_between_commit_and_forget_is_repaired_by_the_worker(

@@ -4,6 +4,7 @@ transaction itself is tested against Neo4j in tests/integration/test_like_batche
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ class Recorder:
     async def publish(self, events: list[Event]) -> None:
         self.events += events
 
-    async def after_commit(self, post_id: int) -> None:
+    async def after_commit(self, post_id: int, counts: dict[str, Any] | None) -> None:
         self.commits.append(post_id)
 
 
@@ -173,7 +174,7 @@ def test_a_cancelled_like_leaves_the_others_answered(in_flight: bool) -> None:
 
 
 def test_a_failing_after_commit_hook_does_not_fail_committed_likes() -> None:
-    async def broken_hook(post_id: int) -> None:
+    async def broken_hook(post_id: int, counts: dict[str, Any] | None) -> None:
         raise RuntimeError("cache down")
 
     async def scenario() -> None:
