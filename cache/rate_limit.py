@@ -1,5 +1,5 @@
-"""Per-user write rate limits in Redis: a fixed one-minute window per user (INCR + EXPIRE, one key per
-user and window, so it works unchanged on a Redis Cluster)."""
+"""Per-user write rate limits in Redis: a fixed one-minute window per user (INCR + EXPIRE in one script,
+one key per user and window, so it works unchanged on a Redis Cluster)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import time
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+from cache.scripts import LuaScript, with_scripts
+
 log = logging.getLogger(__name__)
 
 _WINDOW_SECONDS = 60
+_HIT = LuaScript("rate_hit")
 
 
 class RateLimiter:
@@ -28,10 +31,9 @@ class RateLimiter:
         window = int(now // _WINDOW_SECONDS)
         key = f"rl:{action}:{{{user_id}}}:{window}"
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, _WINDOW_SECONDS + 1, nx=True)
-                count, _ = await pipe.execute()
+            count = await with_scripts(
+                self._redis, (_HIT,), lambda: self._redis.evalsha(_HIT.sha, 1, key, _WINDOW_SECONDS + 1)
+            )
         except (RedisError, OSError) as exc:
             log.warning("rate limit skipped, redis unavailable: %s", exc)
             return None

@@ -1,8 +1,9 @@
 """Server-side Lua scripts from ``cache/lua/``, run by EVALSHA.
 
-Every script touches exactly one key, so it runs unchanged on a Redis Cluster. Scripts are loaded on
-every primary up front (SCRIPT LOAD goes to all primaries of a cluster); should a server lose its script
-cache (restart, failover), a NOSCRIPT error reloads them and the call is retried once."""
+Every script touches keys of one hash slot only (one key, or keys sharing a hash tag), so it runs
+unchanged on a Redis Cluster. Scripts are loaded on every primary up front (SCRIPT LOAD goes to all
+primaries of a cluster); should a server lose its script cache (restart, failover), a NOSCRIPT error
+reloads them and the call is retried once."""
 
 from __future__ import annotations
 

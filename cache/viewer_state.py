@@ -77,7 +77,11 @@ class ViewerStates:
 
     async def forget(self, viewer_ids: Iterable[int]) -> None:
         """A write changed these viewers' likes, shares, blocks or mutes (call before and after it)."""
+        markers = [self.keys(viewer_id)[0] for viewer_id in viewer_ids]
+        if len(markers) == 1:  # the usual case (a like, a mute): a plain command costs less than a pipeline
+            await self._redis.set(markers[0], b"", px=HOLD_OFF_MS)
+            return
         async with self._redis.pipeline(transaction=False) as pipe:
-            for viewer_id in viewer_ids:
-                pipe.set(self.keys(viewer_id)[0], b"", px=HOLD_OFF_MS)
+            for marker in markers:
+                pipe.set(marker, b"", px=HOLD_OFF_MS)
             await pipe.execute()
