@@ -1,6 +1,7 @@
-"""The post cache behind feed hydration, against real Neo4j and Redis: cards are shared by viewers,
-writes are seen at once, a fill cannot resurrect a forgotten card, and a crash between a commit and the
-API's forget is repaired by the worker from the outbox."""
+"""The post cache and viewer state behind feed hydration, against real Neo4j and Redis: cards are
+shared by viewers, writes are seen at once, a fill cannot resurrect a forgotten card, counts keep the
+newest commit, a warm page needs no Neo4j, and a crash between a commit and the API's cache update is
+repaired (by the worker from the outbox, or by the tombstone laid before the commit)."""
 
 from __future__ import annotations
 
@@ -151,7 +152,7 @@ def test_recorded_counts_keep_the_latest_commit_whatever_the_order_of_arrival(
     assert run(client, lambda: cards.get([post_id], []))[0][post_id]["like_count"] == 9
 
 
-def test_a_crash_between_commit_and_forget_is_repaired_by_the_worker(
+def test_a_crash_between_a_commit_and_the_cache_update_is_repaired_by_the_worker(
     client: TestClient, make_user: MakeUser
 ) -> None:
     author, reader, liker = make_user(), make_user(), make_user()
