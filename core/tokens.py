@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
+from cachetools import TLRUCache
 
 from core.errors import Unauthorized
 from core.settings import Settings
@@ -29,7 +29,11 @@ class Tokens:
     def __init__(self, settings: Settings) -> None:
         self._secret = settings.jwt_secret.get_secret_value()
         self._ttl = settings.jwt_ttl_seconds
-        self._verified: OrderedDict[str, tuple[int, int]] = OrderedDict()  # token -> (user id, exp)
+        # token -> (user id, exp), each entry dropped at its token's expiry. The timer looks time.time
+        # up on each call, so it is the same clock as _verify's check.
+        self._verified: TLRUCache[str, tuple[int, int]] = TLRUCache(
+            maxsize=_VERIFIED_MEMORY, ttu=lambda _token, known, _now: known[1], timer=lambda: time.time()
+        )
 
     def issue(self, user_id: int) -> IssuedToken:
         now = int(time.time())
@@ -39,17 +43,9 @@ class Tokens:
     def user_id(self, token: str) -> int:
         """The user a valid token was issued to; expired, forged or malformed tokens are a 401."""
         known = self._verified.get(token)
-        if known is not None:
-            user_id, expires_at = known
-            if time.time() < expires_at:
-                self._verified.move_to_end(token)
-                return user_id
-            del self._verified[token]
-        user_id, expires_at = self._verify(token)
-        self._verified[token] = (user_id, expires_at)
-        if len(self._verified) > _VERIFIED_MEMORY:
-            self._verified.popitem(last=False)
-        return user_id
+        if known is None:
+            known = self._verified[token] = self._verify(token)
+        return known[0]
 
     def _verify(self, token: str) -> tuple[int, int]:
         try:

@@ -50,39 +50,47 @@ class EntryHydrator:
 
     async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
         """The entries the viewer may see, in the given order, with post, author and share details."""
-        cached = await self._from_cache(entry_ids, viewer_id)
+        posts: dict[int, Card] = {}  # cards read so far: the graph path does not read them again
+        users: dict[int, Card] = {}
+        cached = await self._from_cache(entry_ids, viewer_id, posts, users)
         if isinstance(cached, list):
             return cached
-        rows = await self._through_graph(entry_ids, viewer_id)
+        rows = await self._through_graph(entry_ids, viewer_id, posts, users)
         if cached is _Fallback.NO_VIEWER_STATE:
             await self._fill_state(viewer_id)
         return rows
 
-    async def _from_cache(self, entry_ids: list[int], viewer_id: int) -> list[Record] | _Fallback:
+    async def _from_cache(
+        self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
+    ) -> list[Record] | _Fallback:
+        """The page from the caches alone, or why not; the post and profile cards read are left in
+        ``posts`` and ``users``."""
         entries, _ = await self._cards.get(entry_ids, [])
+        shares = {e: c for e, c in entries.items() if "share_of" in c}
+        posts.update((e, c) for e, c in entries.items() if "share_of" not in c)
         if len(entries) < len(entry_ids):
             return _Fallback.CARD_MISSING
-        shares = {e: c for e, c in entries.items() if "share_of" in c}
-        posts = {e: c for e, c in entries.items() if "share_of" not in c}
         wanted = _unique(shares[e]["share_of"] if e in shares else e for e in entry_ids)
+        sharers = [s["sharer_id"] for s in shares.values()]
         reposted = [p for p in wanted if p not in posts]
-        people = _people(wanted, posts, shares.values())
-        (more_posts, users), flags = await asyncio.gather(
+        people = _authors(wanted, posts, sharers)
+        (more_posts, found_users), flags = await asyncio.gather(
             self._cards.get(reposted, people), self._states.flags(viewer_id, wanted, people)
         )
+        posts.update(more_posts)
+        users.update(found_users)
         if flags is None:
             return _Fallback.NO_VIEWER_STATE
-        posts.update(more_posts)
-        if len(users) < len(people) or any(p not in posts for p in wanted):
+        if len(found_users) < len(people) or any(p not in posts for p in wanted):
             return _Fallback.CARD_MISSING
-        more_people = [u for u in _people(wanted, posts, shares.values()) if u not in users]
+        more_people = [u for u in _authors(wanted, posts, sharers) if u not in users]
         if more_people:  # the authors of reposted posts
             (_, more_users), more_flags = await asyncio.gather(
                 self._cards.get([], more_people), self._states.flags(viewer_id, [], more_people)
             )
+            users.update(more_users)
             if more_flags is None or len(more_users) < len(more_people):
                 return _Fallback.CARD_MISSING
-            users.update(more_users)
             flags.hidden.update(more_flags.hidden)
         rows: list[Record] = []
         for entry_id in entry_ids:
@@ -93,26 +101,20 @@ class EntryHydrator:
                 rows.append(row)
         return rows
 
-    async def _through_graph(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
-        view, (posts, users) = await asyncio.gather(
-            feed_graph.filter_entries(self._graph, entry_ids, viewer_id), self._cards.get(entry_ids, [])
-        )
+    async def _through_graph(
+        self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
+    ) -> list[Record]:
+        """The page with the graph deciding what the viewer sees; cards not yet known are asked from the
+        cache once, and what it lacks from the graph (which fills the cache)."""
+        view = await feed_graph.filter_entries(self._graph, entry_ids, viewer_id)
         if not view.visible:
             return []
         wanted = _unique(view.shares[e]["post_id"] if e in view.shares else e for e in view.visible)
         sharers = [s["sharer_id"] for s in view.shares.values()]
-        asked_posts, asked_users = set(entry_ids), set[int]()
-        # Round two asks for the profiles (and reposted posts); round three for the authors of the
-        # reposted posts it found. Pages without reposts stop after round two.
-        for _ in range(2):
-            need_posts = [p for p in wanted if p not in posts and p not in asked_posts]
-            need_users = [
-                u for u in _authors(wanted, posts, sharers) if u not in users and u not in asked_users
-            ]
-            if not need_posts and not need_users:
-                break
-            asked_posts.update(need_posts)
-            asked_users.update(need_users)
+        asked = set(entry_ids)  # the cache read of the entries has already answered for these
+        need_posts = [p for p in wanted if p not in posts and p not in asked]
+        need_users = [u for u in _authors(wanted, posts, sharers) if u not in users]
+        if need_posts or need_users:
             more_posts, more_users = await self._cards.get(need_posts, need_users)
             posts.update(more_posts)
             users.update(more_users)
@@ -225,12 +227,8 @@ def _entry(
     }
 
 
-def _people(wanted: list[int], posts: dict[int, Card], shares: Iterable[Card]) -> list[int]:
-    """The authors of the wanted posts known so far, and the sharers of the reposts (cached path)."""
-    return _authors(wanted, posts, [s["sharer_id"] for s in shares])
-
-
 def _authors(wanted: list[int], posts: dict[int, Card], sharers: list[int]) -> list[int]:
+    """The authors of the wanted posts known so far, and the sharers of the reposts."""
     return _unique([posts[p]["author_id"] for p in wanted if p in posts] + sharers)
 
 

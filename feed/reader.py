@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import heapq
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
@@ -29,7 +28,7 @@ _OVERFETCH = 1.5
 _MAX_ROUNDS = 4
 # The graph learns of a feed read at most this often (it drives fan-out to active users only).
 _ACTIVITY_MARK_SECONDS = 3600
-# Viewers this process remembers having marked (least recently read forgotten first): ~100 B each.
+# Viewers this process remembers having marked within the hour (oldest forgotten first when full).
 _MARKED_MEMORY = 100_000
 
 
@@ -67,7 +66,7 @@ class FeedReader:
         self._pulls = pulls
         self._pull_cache = pull_cache
         self._hydrator = hydrator
-        self._marked: OrderedDict[int, float] = OrderedDict()  # viewer -> monotonic time to mark again
+        self._marked: TTLCache[int, bool] = TTLCache(_MARKED_MEMORY, ttl=_ACTIVITY_MARK_SECONDS)
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
@@ -194,12 +193,8 @@ class FeedReader:
     async def _mark_active(self, viewer_id: int) -> None:
         """At most hourly per viewer, the graph records the read (Redis's ``seen`` key dedupes across
         processes); this process remembers whom it marked, so most reads skip that round trip too."""
-        now = time.monotonic()
-        if self._marked.get(viewer_id, 0.0) > now:
+        if viewer_id in self._marked:
             return
         if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=_ACTIVITY_MARK_SECONDS):
             await feed_graph.touch_feed_read(self._graph, viewer_id, now_ms())
-        self._marked[viewer_id] = now + _ACTIVITY_MARK_SECONDS
-        self._marked.move_to_end(viewer_id)
-        if len(self._marked) > _MARKED_MEMORY:
-            self._marked.popitem(last=False)
+        self._marked[viewer_id] = True
