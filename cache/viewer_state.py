@@ -63,6 +63,10 @@ class ViewerStates:
             hidden={u for u, flag in zip(user_ids, hidden, strict=False) if flag},
         )
 
+    async def cached(self, viewer_id: int) -> bool:
+        """Whether the viewer's state is cached (not absent, not forgotten)."""
+        return bool(await self._redis.get(self.keys(viewer_id)[0]))
+
     async def fill(
         self, viewer_id: int, cutoff: int, liked: list[int], shared: list[int], hidden: list[int]
     ) -> bool:

@@ -55,8 +55,14 @@ class EntryHydrator:
         cached = await self._from_cache(entry_ids, viewer_id, posts, users)
         if isinstance(cached, list):
             return cached
-        rows = await self._through_graph(entry_ids, viewer_id, posts, users)
-        if cached is _Fallback.NO_VIEWER_STATE:
+        if cached is _Fallback.CARD_MISSING:  # the state was not looked at: one cold read warms both
+            rows, state_cached = await asyncio.gather(
+                self._through_graph(entry_ids, viewer_id, posts, users), self._states.cached(viewer_id)
+            )
+        else:
+            rows = await self._through_graph(entry_ids, viewer_id, posts, users)
+            state_cached = cached is not _Fallback.NO_VIEWER_STATE
+        if not state_cached:
             await self._fill_state(viewer_id)
         return rows
 
