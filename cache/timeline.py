@@ -7,10 +7,16 @@ is a reverse-chronological timeline. Entries are post ids or share (repost) ids.
 
 A timeline that exists is complete (up to its cap); a missing one is rebuilt from the graph on read.
 So fan-out only pushes into timelines that exist, and a rebuild first plants a sentinel so that no
-fan-out running during the rebuild is lost."""
+fan-out running during the rebuild is lost.
+
+Each prefix keeps a newest-id mark per hash slot (one key on a standalone Redis): at least the newest
+id any of the slot's timelines holds. A pushed id above it goes straight to the front of each list
+(see ``cache/lua/timeline_push.lua``). The mark has no TTL and is written on every push, so LRU and
+LFU eviction leave it alone; should it go anyway, pushes are careful until the clock passes a bound."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -19,7 +25,10 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 
 from cache.scripts import LuaScript, with_scripts
+from cache.slot_tags import tag_for_slot
+from core.clock import now_ms
 from core.concurrency import run_bounded
+from core.ids import min_id_for_ms
 
 # Twitter kept ~800 entries per home timeline, Mastodon keeps 800: older pages come from the graph.
 DEFAULT_CAP = 800
@@ -31,6 +40,9 @@ PUSH_BATCH = 4000
 # encoded the next batch and this process idle while Redis ran the script.
 PUSH_IN_FLIGHT = 3
 _EMPTY_MARK = "-"
+# A replaced newest-id mark must exceed every id already created, including by a server whose clock
+# runs ahead of this one's: NTP keeps them within milliseconds, this allows seconds.
+_CLOCK_SKEW_MS = 2_000
 
 _PUSH = LuaScript("timeline_push")
 _PAGE = LuaScript("timeline_page")
@@ -59,6 +71,7 @@ class Timelines:
         self._redis = redis
         self.prefix = prefix
         self._key_head = f"{prefix}:{{".encode()
+        self._standalone_mark = f"{prefix}:newest".encode()
         self.cap = cap
         self.ttl_seconds = ttl_seconds
 
@@ -87,16 +100,21 @@ class Timelines:
         # The hash tag keeps every key of one owner in one cluster slot.
         return f"{self.prefix}:{{{owner_id}}}"
 
-    async def push(self, entry_id: int, owner_ids: Iterable[int]) -> int:
+    async def push(self, entry_id: int, owner_ids: Iterable[int], *, attempt: str | None = None) -> int:
         """Add ``entry_id`` to each existing timeline (idempotent, ordered, trimmed); returns inserts.
 
         One script call carries a whole batch of timelines on a standalone Redis (per-command client
         overhead, not Redis, bounds a call per key); on a cluster, one call per hash slot. Batches
-        overlap (``PUSH_IN_FLIGHT``): Redis runs one while the next is encoded here."""
+        overlap (``PUSH_IN_FLIGHT``): Redis runs one while the next is encoded here. ``attempt`` names
+        the push attempt the batches belong to (fresh per call unless given): batches of the attempt
+        that last raised the newest-id mark skip reading heads; the owners of one attempt must be
+        distinct."""
+        attempt = attempt or secrets.token_hex(4)
 
         async def push_batch(batch: list[int]) -> int:
             groups = self._by_slot([self._encoded_key(owner) for owner in batch])
-            results = await self._run_many(_PUSH, [(keys, (entry_id, self.cap)) for keys in groups])
+            args = (entry_id, self.cap, _future_bound(), attempt)
+            results = await self._run_many(_PUSH, [(keys, args) for keys in groups])
             return sum(int(r) for r in results)
 
         batches = (push_batch(batch) for batch in _batches(owner_ids, PUSH_BATCH))
@@ -108,19 +126,33 @@ class Timelines:
         return b"%s%d}" % (self._key_head, owner_id)
 
     def _by_slot(self, keys: list[bytes]) -> list[list[bytes]]:
-        """Keys one script call may carry together: all of them on a standalone Redis, one hash slot's
-        worth on a cluster (a script may not touch keys of different slots there)."""
+        """The KEYS of each push call: a slot's newest-id mark, then the timelines one script call may
+        carry together: all of them on a standalone Redis, one hash slot's worth on a cluster (a
+        script may not touch keys of different slots there)."""
         if not isinstance(self._redis, RedisCluster):
-            return [keys]
+            return [[self._standalone_mark, *keys]]
         groups: dict[int, list[bytes]] = {}
         for key in keys:
-            groups.setdefault(self._redis.keyslot(key), []).append(key)
+            slot = self._redis.keyslot(key)
+            if slot not in groups:
+                groups[slot] = [self._mark_key(slot)]
+            groups[slot].append(key)
         return list(groups.values())
+
+    def _mark_key(self, slot: int) -> bytes:
+        return b"%s:newest:{%s}" % (self.prefix.encode(), tag_for_slot(slot).encode())
+
+    def _keys_with_mark(self, owner_id: int) -> list[bytes]:
+        """One timeline's key after its slot's mark, as the scripts that add entries take them."""
+        return self._by_slot([self._encoded_key(owner_id)])[0]
 
     async def push_many(self, entry_ids: Sequence[int], owner_id: int) -> int:
         """Add several entries to one timeline (a backfill), if it exists."""
-        key = [self.key(owner_id)]
-        results = await self._run_many(_PUSH, [(key, (entry, self.cap)) for entry in entry_ids])
+        keys = self._keys_with_mark(owner_id)
+        bound, attempt = _future_bound(), secrets.token_hex(4)
+        results = await self._run_many(
+            _PUSH, [(keys, (entry, self.cap, bound, attempt)) for entry in entry_ids]
+        )
         return sum(int(r) for r in results)
 
     async def unpush(self, entry_id: int, owner_ids: Iterable[int]) -> None:
@@ -150,7 +182,11 @@ class Timelines:
         """Rebuild from the graph: plant the sentinel, load entries, merge with anything pushed meanwhile."""
         await self._run(_BEGIN, owner_id, _REBUILD_SECONDS)
         entries = await load()
-        await self._run(_MERGE, owner_id, self.cap, self.ttl_seconds, *entries)
+        keys = self._keys_with_mark(owner_id)
+        args = (self.cap, self.ttl_seconds, _future_bound(), *entries)
+        await with_scripts(
+            self._redis, _SCRIPTS, lambda: self._redis.evalsha(_MERGE.sha, len(keys), *keys, *args)
+        )
 
     async def exists(self, owner_id: int) -> bool:
         return bool(await self._redis.exists(self.key(owner_id)))
@@ -162,6 +198,11 @@ class Timelines:
         """Bytes Redis uses for this timeline (MEMORY USAGE, all samples)."""
         used = await self._redis.memory_usage(self.key(owner_id), samples=0)
         return int(used or 0)
+
+
+def _future_bound() -> int:
+    """An id above any created so far, anywhere: what a lost newest-id mark is replaced with."""
+    return min_id_for_ms(now_ms() + _CLOCK_SKEW_MS)
 
 
 def _parse_page(raw: list[Any]) -> TimelinePage:

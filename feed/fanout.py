@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 
 from cache.events import Event
 from cache.realtime import RealtimeBus
@@ -77,7 +78,11 @@ class FanOut:
     ) -> int:
         """Put a new entry where its readers will find it; returns the number of timeline inserts."""
         news = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
-        own = self._push_and_tell(entry_id, [author_id], news)  # the author's own feed shows their entries
+        # One push attempt for every batch of this delivery (disjoint timelines): the batches after the
+        # first skip reading heads as long as no newer entry is pushed meanwhile (cache/timeline.py).
+        attempt = secrets.token_hex(4)
+        # The author's own feed shows their entries.
+        own = self._push_and_tell(entry_id, [author_id], news, attempt)
         if visibility == "private":
             await own
             return 1
@@ -92,7 +97,12 @@ class FanOut:
             return 1
         active_since = now_ms() - self._active_ms
         batches = feed_graph.follower_batches(self._graph, author_id, self._batch_size, active_since)
-        pushes = (self._push_and_tell(entry_id, batch, news) async for batch in batches)
+        # The API refuses to follow oneself; should the graph hold such an edge anyway, the author's
+        # timeline must not come twice in one attempt.
+        pushes = (
+            self._push_and_tell(entry_id, [u for u in batch if u != author_id], news, attempt)
+            async for batch in batches
+        )
         return 1 + sum(await run_bounded(pushes, BATCHES_IN_FLIGHT))
 
     async def withdraw(self, author_id: int, entry_id: int, post_id: int | None = None) -> None:
@@ -107,11 +117,13 @@ class FanOut:
             (self._unpush_and_tell(entry_id, batch, gone) async for batch in batches), BATCHES_IN_FLIGHT
         )
 
-    async def _push_and_tell(self, entry_id: int, user_ids: list[int], news: dict[str, str]) -> int:
+    async def _push_and_tell(
+        self, entry_id: int, user_ids: list[int], news: dict[str, str], attempt: str
+    ) -> int:
         """One batch of followers: the entry into their timelines, then a notice to those connected —
         in that order, so a client that reloads its feed on the notice finds the entry there. (Batches
         overlap with each other, which is where the concurrency is.)"""
-        inserted = await self._home.push(entry_id, user_ids)
+        inserted = await self._home.push(entry_id, user_ids, attempt=attempt)
         await self._tell_present(user_ids, "new_post", news)
         return inserted
 

@@ -4,3 +4,7 @@ local function less(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
 end
+local function newer(a, b)
+  if less(a, b) then return b end
+  return a
+end

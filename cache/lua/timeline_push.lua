@@ -1,47 +1,78 @@
--- Insert one entry into each of several timelines, newest first, idempotently, trimmed to the cap.
--- KEYS  the timelines (one call may carry thousands: a standalone Redis runs them in one command; on a
---       cluster the caller groups keys by hash slot)
--- ARGV[1] entry id   ARGV[2] cap
+-- KEYS[1]   the newest-id mark of these timelines' slot (see below)
+-- KEYS[2..] the timelines (one call may carry thousands: a standalone Redis runs them in one command;
+--           on a cluster the caller groups keys by hash slot)
+-- ARGV[1] entry id   ARGV[2] cap   ARGV[3] an id newer than any that exists yet (clock + skew allowance)
+-- ARGV[4] this push attempt's token (non-empty; the calls of one attempt carry disjoint timelines)
 -- Only existing timelines are touched: a missing one is rebuilt from the graph when it is next read,
 -- so pushing a lone entry would wrongly make it look complete. Returns how many timelines got it.
-local id, cap = ARGV[1], tonumber(ARGV[2])
+--
+-- The mark, "<id>:<attempt>", says that no timeline of the slot holds an entry newer than <id>, and
+-- none holds <id> itself except where <attempt> put it. This script and timeline_merge keep it so
+-- (nothing else adds entries). An id above the mark, or the marking attempt's own id in its next
+-- call, is therefore newer than every head and not in these lists yet: it goes straight to the
+-- front, one LPUSHX per timeline (which also skips missing ones) instead of reading each head
+-- first. That halves Redis's work per insert when pushes come in id order; any other push reads
+-- heads. A missing mark (evicted or deleted) is replaced by ARGV[3]: until the clock passes it,
+-- pushes read heads.
+local id, cap, attempt = ARGV[1], tonumber(ARGV[2]), ARGV[4]
 local call = redis.call
+local mark_key = KEYS[1]
+local mark = call('GET', mark_key)
+local mark_id, mark_attempt
+if mark then mark_id, mark_attempt = string.match(mark, '^(%d+):?(.*)$') end
 local inserted = 0
-for _, key in ipairs(KEYS) do
+
+local function push_careful(key)
   local head = call('LINDEX', key, 0)
-  if not head then
-    -- no timeline
+  if not head or head == id then
+    return                                  -- no timeline, or the entry is there already
   elseif less(head, id) then
-    -- The usual case: newer than everything. The list is sorted, so the id cannot be in it yet and
-    -- the O(n) duplicate scan below is not needed. LPUSH returns the length: trim only past the cap
-    -- (an LTRIM per insert was a third of the script's cost, each write also goes to the AOF).
-    if call('LPUSH', key, id) > cap then
-      call('LTRIM', key, 0, cap - 1)
-    end
+    if call('LPUSH', key, id) > cap then call('LTRIM', key, 0, cap - 1) end
     inserted = inserted + 1
-  elseif not call('LPOS', key, id) then
-    local placed = false
-    local size = call('LLEN', key)
-    local start, step = 0, 128
-    while start < size and not placed do
-      local part = call('LRANGE', key, start, start + step - 1)
-      for _, value in ipairs(part) do
-        if less(value, id) then
-          call('LINSERT', key, 'BEFORE', value, id)
-          placed = true
-          break
-        end
+    return
+  end
+  -- A late arrival: walk down from the head to its place. The list is sorted, so if the entry is
+  -- there already it comes before the first older one; late arrivals are usually near the head, so
+  -- the first look is short and each next one longer.
+  local start, step = 1, 8
+  while true do
+    local part = call('LRANGE', key, start, start + step - 1)
+    for _, value in ipairs(part) do
+      if value == id then return end
+      if less(value, id) then
+        if call('LINSERT', key, 'BEFORE', value, id) > cap then call('LTRIM', key, 0, cap - 1) end
+        inserted = inserted + 1
+        return
       end
-      start = start + step
     end
-    if not placed and size < cap then      -- older than a full timeline: trimming would drop it anyway
-      call('RPUSH', key, id)
-      placed = true
-    end
-    if placed then
-      call('LTRIM', key, 0, cap - 1)
+    if #part < step then break end
+    start, step = start + step, math.min(step * 4, 512)
+  end
+  if call('LLEN', key) < cap then           -- older than a full timeline: trimming would drop it anyway
+    call('RPUSH', key, id)
+    inserted = inserted + 1
+  end
+end
+
+if mark and (less(mark_id, id) or (mark_id == id and mark_attempt == attempt)) then
+  for i = 2, #KEYS do
+    -- LPUSHX returns the length (0: no timeline). Trim only past the cap: an LTRIM per insert was a
+    -- third of the script's cost, and each write also goes to the AOF.
+    local size = call('LPUSHX', KEYS[i], id)
+    if size > 0 then
       inserted = inserted + 1
+      if size > cap then call('LTRIM', KEYS[i], 0, cap - 1) end
     end
+  end
+  if mark_id ~= id then call('SET', mark_key, id .. ':' .. attempt) end
+else
+  for i = 2, #KEYS do push_careful(KEYS[i]) end
+  if not mark then
+    call('SET', mark_key, newer(id, ARGV[3]))
+  elseif mark_id == id and mark_attempt ~= '' then
+    -- Another attempt at the marking id (a redelivery) may have put it where the marking attempt is
+    -- yet to go: from now on both read heads.
+    call('SET', mark_key, id)
   end
 end
 return inserted

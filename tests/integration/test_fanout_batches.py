@@ -1,6 +1,6 @@
 """Fan-out's batched, overlapped path against real Neo4j and Redis: the timeline push script (order,
-dedupe, cap, existing timelines only), presence checks, follower pages, batches in flight, and a
-fan-out that fails half-way and is redelivered."""
+dedupe, cap, existing timelines only, the newest-id mark), presence checks, follower pages, batches
+in flight, and a fan-out that fails half-way and is redelivered."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cache.timeline import PUSH_BATCH, Timelines
 from core.clock import now_ms
-from core.ids import new_id
+from core.ids import min_id_for_ms, new_id
 from feed.fanout import FanOut
 from feed.policy import CelebrityPolicy
 from graph.repositories import bench as bench_graph
@@ -57,6 +57,104 @@ def test_push_keeps_timelines_newest_first_deduped_and_capped(client: TestClient
     assert final == [ids[7], ids[6], ids[5], ids[4], ids[3]]
     assert inserted == 1  # one existing timeline got ids[5]; ids[0] went nowhere
     assert missing_untouched  # a missing timeline is rebuilt on read, never started by a push
+
+
+def test_the_newest_id_mark_bounds_every_head_so_newer_ids_go_straight_to_the_front(
+    client: TestClient,
+) -> None:
+    """Pushes above the slot's mark skip reading heads; a rebuild that loads an entry before its
+    fan-out raises the mark, so that fan-out later cannot put it in twice; a lost mark is replaced
+    by a bound above every id made so far, and the pushes meanwhile stay careful."""
+    redis = app_services(client).redis
+    prefix = f"t{new_id()}"
+    home = Timelines(redis, prefix=prefix, cap=50, ttl_seconds=60)
+    mark_key = f"{prefix}:newest"
+    a, b, d, missing = (new_id() for _ in range(4))
+    old = new_id()
+    # Ids of posts "made" a minute from now: above the bound a fresh mark starts at.
+    f1, f2, f3, f4 = (min_id_for_ms(now_ms() + 60_000) + i for i in (1, 2, 3, 4))
+
+    async def mark() -> int:
+        value = await redis.get(mark_key)
+        assert isinstance(value, bytes)
+        return int(value.split(b":")[0])
+
+    async def entries(owner: int) -> list[int]:
+        return (await home.page(owner, None, 50)).entries
+
+    async def scenario() -> dict[str, object]:
+        seen: dict[str, object] = {}
+        made_before = min_id_for_ms(now_ms())
+        await home.rebuild(a, lambda: _loaded([old]))
+        await home.rebuild(b, lambda: _loaded([old]))
+        seen["fresh mark above every id made"] = await mark() > made_before
+        seen["f1 inserted"] = await home.push(f1, [a, b, missing])
+        seen["mark after f1"] = await mark()
+        seen["f1 again"] = await home.push(f1, [a, b])
+        await home.rebuild(d, lambda: _loaded([f3]))  # f3 read from the graph before its fan-out
+        seen["mark after rebuild"] = await mark()
+        await home.push(f2, [a, d])  # below the mark: placed by reading each list
+        seen["f3 inserted"] = await home.push(f3, [a, d])  # d holds it already
+        await redis.delete(mark_key)  # evicted or deleted
+        seen["f3 after the mark is lost"] = await home.push(f3, [a, d])
+        seen["replaced mark"] = await mark()
+        seen["f4 inserted"] = await home.push(f4, [a, b, d])
+        seen["mark after f4"] = await mark()
+        for owner in (a, b, d):
+            seen[f"timeline {owner}"] = await entries(owner)
+        seen["missing untouched"] = not await home.exists(missing)
+        for owner in (a, b, d):
+            await home.drop(owner)
+        await redis.delete(mark_key)
+        return seen
+
+    seen = run(client, scenario)
+    assert seen["fresh mark above every id made"] is True
+    assert seen["f1 inserted"] == 2 and seen["mark after f1"] == f1
+    assert seen["f1 again"] == 0
+    assert seen["mark after rebuild"] == f3
+    assert seen["f3 inserted"] == 1  # a only
+    assert seen["f3 after the mark is lost"] == 0 and seen["replaced mark"] == f3
+    assert seen["f4 inserted"] == 3 and seen["mark after f4"] == f4
+    assert seen[f"timeline {a}"] == [f4, f3, f2, f1, old]
+    assert seen[f"timeline {b}"] == [f4, f1, old]
+    assert seen[f"timeline {d}"] == [f4, f3, f2]
+    assert seen["missing untouched"] is True
+
+
+def test_a_second_attempt_at_the_marking_id_sends_both_attempts_the_careful_way(
+    client: TestClient,
+) -> None:
+    """The marking attempt's later calls skip reading heads; a redelivery of the same entry running
+    alongside it, or a rebuild that loads the entry, must stop that, or the entry would be pushed
+    twice into the timelines they reached."""
+    redis = app_services(client).redis
+    home = Timelines(redis, prefix=f"t{new_id()}", cap=50, ttl_seconds=60)
+    t1, t2, t3, t4, t5 = (new_id() for _ in range(5))
+    old = new_id()
+    entry = min_id_for_ms(now_ms() + 60_000)  # above the bound a fresh mark starts at
+
+    async def scenario() -> dict[int, list[int]]:
+        for owner in (t1, t2, t3, t5):
+            await home.rebuild(owner, lambda: _loaded([old]))
+        await home.push(entry, [t1], attempt="a")  # attempt a starts: it holds the mark
+        await home.push(entry, [t2], attempt="b")  # a redelivery reaches t2 first
+        await home.push(entry, [t2, t3], attempt="a")  # a goes on: must not push t2 again
+        await home.push(entry + 1, [t1], attempt="c")  # c holds the mark now
+        await home.rebuild(t4, lambda: _loaded([entry + 1]))  # t4 loads c's entry from the graph
+        await home.push(entry + 1, [t4, t5], attempt="c")  # c goes on: must not push t4 again
+        timelines = {owner: (await home.page(owner, None, 50)).entries for owner in (t1, t2, t3, t4, t5)}
+        for owner in timelines:
+            await home.drop(owner)
+        await redis.delete(f"{home.prefix}:newest")
+        return timelines
+
+    timelines = run(client, scenario)
+    assert timelines[t1] == [entry + 1, entry, old]
+    assert timelines[t2] == [entry, old]
+    assert timelines[t3] == [entry, old]
+    assert timelines[t4] == [entry + 1]
+    assert timelines[t5] == [entry + 1, old]
 
 
 def test_push_over_several_batches_in_flight_reaches_each_existing_timeline_once(
@@ -163,11 +261,11 @@ class _FailingAfter(Timelines):
         super().__init__(home._redis, prefix=home.prefix, cap=home.cap, ttl_seconds=home.ttl_seconds)
         self._left = batches + 1  # the author's own timeline is a push too
 
-    async def push(self, entry_id: int, owner_ids: Iterable[int]) -> int:
+    async def push(self, entry_id: int, owner_ids: Iterable[int], *, attempt: str | None = None) -> int:
         if self._left == 0:
             raise ConnectionError("redis went away")
         self._left -= 1
-        return await super().push(entry_id, owner_ids)
+        return await super().push(entry_id, owner_ids, attempt=attempt)
 
 
 async def _loaded(ids: list[int]) -> list[int]:
