@@ -6,7 +6,8 @@ user is active (read their feed at load time), so fan-out and feeds treat them a
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from array import array
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -76,26 +77,41 @@ async def delete(graph: Graph, prefix: str) -> int:
 async def _load(graph: Graph, dataset: Dataset, password_hash: str) -> dict[str, Any]:
     now = now_ms()
     size = dataset.size
-    user_ids = [new_id() for _ in range(size.users)]
-    user_rows = [
-        {
-            "id": uid,
-            "username": dataset.username(i),
-            "created_at": now - 2 * POST_WINDOW_DAYS * _DAY_MS,
-            "last_feed_read_ms": now,
-        }
-        for i, uid in enumerate(user_ids)
-    ]
-    follow_rows = [(user_ids[a], user_ids[b], now - POST_WINDOW_DAYS * _DAY_MS) for a, b in dataset.follows]
+    # Ids in int64 columns and rows made a chunk at a time: L's rows as Python tuples would not fit.
+    user_ids = array("q", (new_id() for _ in range(size.users)))
+    followed_at = now - POST_WINDOW_DAYS * _DAY_MS
     # Posts in time order get ids in that order: newest post, largest id.
-    order = sorted(range(len(dataset.posts)), key=lambda i: -dataset.posts[i][1])
-    post_ids = [0] * len(dataset.posts)
-    post_rows: list[tuple[int, int, int, str]] = []
+    ages = dataset.posts.second
+    order = array("i", sorted(range(len(dataset.posts)), key=lambda i: -ages[i]))
+    post_ids = array("q", bytes(8 * len(dataset.posts)))
     for position in order:
-        author, age_ms = dataset.posts[position]
         post_ids[position] = new_id()
-        post_rows.append((post_ids[position], user_ids[author], now - age_ms, f"bench post {position}"))
-    like_rows = [(user_ids[u], post_ids[p], now) for u, p in dataset.likes]
+
+    def user_rows(start: int, end: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": user_ids[i],
+                "username": dataset.username(i),
+                "created_at": now - 2 * POST_WINDOW_DAYS * _DAY_MS,
+                "last_feed_read_ms": now,
+            }
+            for i in range(start, end)
+        ]
+
+    def follow_rows(start: int, end: int) -> list[tuple[int, int, int]]:
+        return [(user_ids[a], user_ids[b], followed_at) for a, b in dataset.follows[start:end]]
+
+    def post_rows(start: int, end: int) -> list[tuple[int, int, int, str]]:
+        rows = []
+        for position in order[start:end]:
+            author, age_ms = dataset.posts[position]
+            rows.append((post_ids[position], user_ids[author], now - age_ms, f"bench post {position}"))
+        return rows
+
+    def like_rows(start: int, end: int) -> list[tuple[int, int, int]]:
+        return [(user_ids[u], post_ids[p], now) for u, p in dataset.likes[start:end]]
+
+    liked = sorted({post_ids[p] for p in dataset.likes.second})
 
     steps: dict[str, float] = {}
     started = time.perf_counter()
@@ -108,20 +124,28 @@ async def _load(graph: Graph, dataset: Dataset, password_hash: str) -> dict[str,
         console=console,
     ) as progress:
 
-        async def step(name: str, rows: Sequence[R], write: Callable[[list[R]], Awaitable[int]]) -> None:
-            task = progress.add_task(name, total=len(rows), rate="")
+        async def step(
+            name: str,
+            total: int,
+            rows: Callable[[int, int], list[R]],
+            write: Callable[[list[R]], Awaitable[int]],
+        ) -> None:
+            task = progress.add_task(name, total=total, rate="")
             t0 = time.perf_counter()
-            for start in range(0, len(rows), BATCH[name]):
-                chunk = list(rows[start : start + BATCH[name]])
-                await write(chunk)
-                done = start + len(chunk)
-                progress.update(task, completed=done, rate=f"{done / (time.perf_counter() - t0):,.0f}/s")
+            for start in range(0, total, BATCH[name]):
+                end = min(total, start + BATCH[name])
+                await write(rows(start, end))
+                progress.update(task, completed=end, rate=f"{end / (time.perf_counter() - t0):,.0f}/s")
             steps[name] = time.perf_counter() - t0
 
-        await step("users", user_rows, lambda c: bench_graph.create_users(graph, c, password_hash))
-        await step("follows", follow_rows, lambda c: bench_graph.create_follows(graph, c))
-        await step("posts", post_rows, lambda c: bench_graph.create_posts(graph, c))
-        await step("likes", like_rows, lambda c: bench_graph.create_likes(graph, c))
+        await step(
+            "users", size.users, user_rows, lambda c: bench_graph.create_users(graph, c, password_hash)
+        )
+        await step(
+            "follows", len(dataset.follows), follow_rows, lambda c: bench_graph.create_follows(graph, c)
+        )
+        await step("posts", len(dataset.posts), post_rows, lambda c: bench_graph.create_posts(graph, c))
+        await step("likes", len(dataset.likes), like_rows, lambda c: bench_graph.create_likes(graph, c))
         celebrities = 0
 
         async def finalize_users(chunk: list[int]) -> int:
@@ -129,15 +153,16 @@ async def _load(graph: Graph, dataset: Dataset, password_hash: str) -> dict[str,
             celebrities += await bench_graph.finalize_users(graph, chunk, size.celebrity_threshold, now)
             return len(chunk)
 
-        await step("finalize", user_ids, finalize_users)
-        liked = sorted({post_ids[p] for _, p in dataset.likes})
-        await step("counters", liked, lambda c: bench_graph.finalize_posts(graph, c))
+        await step("finalize", size.users, lambda a, b: list(user_ids[a:b]), finalize_users)
+        await step(
+            "counters", len(liked), lambda a, b: liked[a:b], lambda c: bench_graph.finalize_posts(graph, c)
+        )
     elapsed = time.perf_counter() - started
     counts = {
-        "users": len(user_rows),
-        "follows": len(follow_rows),
-        "posts": len(post_rows),
-        "likes": len(like_rows),
+        "users": size.users,
+        "follows": len(dataset.follows),
+        "posts": len(dataset.posts),
+        "likes": len(dataset.likes),
     }
     rows = [
         (name, counts.get(name, 0), seconds, counts.get(name, 0) / seconds if name in counts else 0.0)
