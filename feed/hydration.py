@@ -17,7 +17,9 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from enum import Enum
+from typing import NamedTuple
 
+from cachetools import LRUCache
 from redis.exceptions import RedisError
 
 from cache.post_cards import Card, PostCards
@@ -42,11 +44,25 @@ class _Fallback(Enum):
     NEEDS_GRAPH = "needs a graph check"
 
 
+# Entries whose shape (post, author, sharer) this process remembers: a few pages of each active reader.
+SHAPES_REMEMBERED = 200_000
+
+
+class _Shape(NamedTuple):
+    """What never changes about an entry: the post it shows, that post's author, and for a repost
+    who shared it. Known, it tells which cards and flags a page needs before any card is read."""
+
+    post_id: int
+    author_id: int
+    sharer_id: int | None
+
+
 class EntryHydrator:
     def __init__(self, graph: Graph, cards: PostCards, states: ViewerStates) -> None:
         self._graph = graph
         self._cards = cards
         self._states = states
+        self._shapes: LRUCache[int, _Shape] = LRUCache(SHAPES_REMEMBERED)
 
     async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
         """The entries the viewer may see, in the given order, with post, author and share details."""
@@ -70,7 +86,11 @@ class EntryHydrator:
         self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
     ) -> list[Record] | _Fallback:
         """The page from the caches alone, or why not; the post and profile cards read are left in
-        ``posts`` and ``users``."""
+        ``posts`` and ``users``. When every entry's shape is remembered, all cards and the viewer's
+        flags are asked at once (two commands, one wait); otherwise the entries' cards come first."""
+        shapes = [self._shapes.get(e) for e in entry_ids]
+        if all(shapes):
+            return await self._from_known_shapes(entry_ids, [s for s in shapes if s], viewer_id, posts, users)
         entries, _ = await self._cards.get(entry_ids, [])
         shares = {e: c for e, c in entries.items() if "share_of" in c}
         posts.update((e, c) for e, c in entries.items() if "share_of" not in c)
@@ -98,14 +118,63 @@ class EntryHydrator:
             if more_flags is None or len(more_users) < len(more_people):
                 return _Fallback.CARD_MISSING
             flags.hidden.update(more_flags.hidden)
+        return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
+
+    async def _from_known_shapes(
+        self,
+        entry_ids: list[int],
+        shapes: list[_Shape],
+        viewer_id: int,
+        posts: dict[int, Card],
+        users: dict[int, Card],
+    ) -> list[Record] | _Fallback:
+        wanted = _unique(s.post_id for s in shapes)
+        people = _unique([s.author_id for s in shapes] + [s.sharer_id for s in shapes if s.sharer_id])
+        (found, found_users), flags = await asyncio.gather(
+            self._cards.get(_unique([*entry_ids, *wanted]), people),
+            self._states.flags(viewer_id, wanted, people),
+        )
+        shares = {e: found[e] for e in entry_ids if e in found and "share_of" in found[e]}
+        posts.update((p, c) for p, c in found.items() if "share_of" not in c)
+        users.update(found_users)
+        if flags is None:
+            return _Fallback.NO_VIEWER_STATE
+        if any(e not in found for e in entry_ids) or any(p not in posts for p in wanted):
+            return _Fallback.CARD_MISSING
+        if len(found_users) < len(people):
+            return _Fallback.CARD_MISSING
+        return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
+
+    def _cached_rows(
+        self,
+        entry_ids: list[int],
+        viewer_id: int,
+        shares: dict[int, Card],
+        posts: dict[int, Card],
+        users: dict[int, Card],
+        flags: ViewerFlags,
+    ) -> list[Record] | _Fallback:
         rows: list[Record] = []
         for entry_id in entry_ids:
-            row = _cached_row(entry_id, viewer_id, shares.get(entry_id), posts, users, flags)
+            share = shares.get(entry_id)
+            self._remember_shape(entry_id, share, posts)
+            row = _cached_row(entry_id, viewer_id, share, posts, users, flags)
             if isinstance(row, _Fallback):
                 return row
             if row is not None:
                 rows.append(row)
         return rows
+
+    def _remember_shape(self, entry_id: int, share: Card | Record | None, posts: dict[int, Card]) -> None:
+        """Note what never changes about an entry whose cards were read (a share card says
+        ``share_of``, the graph's share rows ``post_id``)."""
+        if entry_id in self._shapes:
+            return
+        post_id = entry_id if share is None else share.get("share_of", share.get("post_id"))
+        post = posts.get(post_id) if isinstance(post_id, int) else None
+        if post is not None:
+            sharer = share["sharer_id"] if share else None
+            self._shapes[entry_id] = _Shape(post["id"], post["author_id"], sharer)
 
     async def _through_graph(
         self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
@@ -140,6 +209,8 @@ class EntryHydrator:
             await self._load(missing_posts, missing_users, posts, users, share_cards)
         elif share_cards:
             await self._fill(share_cards, [])
+        for entry_id in view.visible:
+            self._remember_shape(entry_id, view.shares.get(entry_id), posts)
         return [row for e in view.visible if (row := _graph_row(e, view, posts, users)) is not None]
 
     async def _load(

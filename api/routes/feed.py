@@ -33,8 +33,12 @@ def feed_page_out(services: Services, page: FeedPage, response: Response) -> Fee
     """The response of a feed page; header ``X-Feed-Source``: "hybrid" normally, "pull" when the page
     was built from the graph alone (Redis down)."""
     response.headers["X-Feed-Source"] = "pull" if page.degraded else "hybrid"
-    return FeedPageOut(
-        posts=[FeedItemOut.from_entry(row, *services.media.for_post(row["post"])) for row in page.items],
-        next_cursor=encode_cursor(page.next_before) if page.has_more and page.next_before else None,
-        has_more=page.has_more,
+    return FeedPageOut.model_validate(
+        {
+            "posts": [
+                FeedItemOut.fields_of(row, *services.media.for_post(row["post"])) for row in page.items
+            ],
+            "next_cursor": encode_cursor(page.next_before) if page.has_more and page.next_before else None,
+            "has_more": page.has_more,
+        }
     )

@@ -166,23 +166,21 @@ class FeedItemOut(PostOut):
     quote: str | None = None
     shared_at: Timestamp | None = None
 
-    @classmethod
-    def from_entry(
-        cls,
+    @staticmethod
+    def fields_of(
         row: dict[str, Any],
         media_urls: list[str] | None = None,
         media: list[dict[str, Any]] | None = None,
-    ) -> FeedItemOut:
+    ) -> dict[str, Any]:
+        """The item's fields from a feed row, as plain data: a page validates all of its items at once."""
         sharer = row.get("shared_by")
-        return cls.model_validate(
-            {
-                **_post_fields(row, media_urls, media),
-                "entry_id": row["entry_id"],
-                "shared_by": _author_fields(sharer) if sharer else None,
-                "quote": row.get("quote"),
-                "shared_at": row.get("shared_at"),
-            }
-        )
+        return {
+            **_post_fields(row, media_urls, media),
+            "entry_id": row["entry_id"],
+            "shared_by": _author_fields(sharer) if sharer else None,
+            "quote": row.get("quote"),
+            "shared_at": row.get("shared_at"),
+        }
 
 
 class FeedPageOut(BaseModel):
