@@ -82,7 +82,12 @@ class Services:
             realtime_hub=RealtimeHub(connect_pubsub_redis(settings)),
             push_sender=sender,
             notifications=NotificationConsumer(graph, feed.bus, sender),
-            likes=LikeBatcher.for_graph(graph, feed.publish_written_soon, after_commit=feed.counts_changed),
+            likes=LikeBatcher.for_graph(
+                graph,
+                feed.publish_written_soon,
+                after_commit=feed.counts_changed,
+                viewers_changed=feed.viewers_changed,
+            ),
         )
 
     def start_preparing(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ CommitBatch = Callable[[int, list[tuple[int, int]], int], Awaitable[interactions
 Publish = Callable[[list[Event]], Coroutine[Any, Any, None]]
 # (post_id, the post's counts as committed) -> None
 AfterCommit = Callable[[int, dict[str, Any] | None], Awaitable[None]]
+# (user ids) -> None: their cached likes are about to change, or just changed
+ViewersChanged = Callable[[list[int]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ class LikeBatcher:
     """Likes per post, group-committed. ``publish`` gets each batch's new events in the background (the
     outbox fast path: the sweep recovers whatever it fails to publish); ``after_commit(post_id)`` runs
     once per batch that created a like, before that batch's requests are answered (so that the cached
-    count is updated before the liker's next read): keep it quick, its failure is only logged."""
+    count is updated before the liker's next read): keep it quick, its failure is only logged.
+    ``viewers_changed`` is told the batch's users before its transaction and, after it, those whose like
+    it created (their cached viewer state must go both times: feed/service.py): once per batch, not
+    once per like, so a viral post's likers cost one forget each way per batch."""
 
     def __init__(
         self,
@@ -63,11 +68,13 @@ class LikeBatcher:
         publish: Publish,
         *,
         after_commit: AfterCommit | None = None,
+        viewers_changed: ViewersChanged | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._commit_batch = commit
         self._publish = publish
         self._after_commit = after_commit
+        self._viewers_changed = viewers_changed
         self._max_batch = max_batch
         # A post has an entry only while a drain task runs for it: the entry goes when its queue is empty.
         self._queues: dict[int, list[_Waiter]] = {}
@@ -75,9 +82,19 @@ class LikeBatcher:
 
     @classmethod
     def for_graph(
-        cls, graph: Graph, publish: Publish, *, after_commit: AfterCommit | None = None
+        cls,
+        graph: Graph,
+        publish: Publish,
+        *,
+        after_commit: AfterCommit | None = None,
+        viewers_changed: ViewersChanged | None = None,
     ) -> LikeBatcher:
-        return cls(functools.partial(interactions.like_batch, graph), publish, after_commit=after_commit)
+        return cls(
+            functools.partial(interactions.like_batch, graph),
+            publish,
+            after_commit=after_commit,
+            viewers_changed=viewers_changed,
+        )
 
     @property
     def posts_in_flight(self) -> int:
@@ -121,6 +138,7 @@ class LikeBatcher:
                 waiter.outcome.cancel()  # no-op on a future already done
 
     async def _commit(self, post_id: int, batch: list[_Waiter]) -> None:
+        await self._run_hook(self._tell_viewers, _unique(w.user_id for w in batch))
         try:
             result = await self._commit_batch(post_id, [(w.user_id, w.event_id) for w in batch], now_ms())
         except Exception as exc:  # the same error reaches every request of the batch
@@ -135,7 +153,10 @@ class LikeBatcher:
         ]
         if events:
             self._spawn(self._publish(events), name=f"publish-likes-of-{post_id}")
-            await self._run_after_commit(post_id, result.counts)
+            await asyncio.gather(
+                self._run_hook(functools.partial(self._run_after_commit, post_id), result.counts),
+                self._run_hook(self._tell_viewers, [event.actor_id for event in events]),
+            )
         for waiter in batch:
             like = result.by_user.get(waiter.user_id)
             if not waiter.outcome.done():
@@ -143,12 +164,19 @@ class LikeBatcher:
                 waiter.outcome.set_result(LikeOutcome(visible, result.like_count))
 
     async def _run_after_commit(self, post_id: int, counts: dict[str, Any] | None) -> None:
-        if self._after_commit is None:
-            return
-        try:
+        if self._after_commit is not None:
             await self._after_commit(post_id, counts)
-        except Exception:  # the likes are committed: their requests succeed whatever this hook does
-            log.exception("after_commit of post %s failed", post_id)
+
+    async def _tell_viewers(self, user_ids: list[int]) -> None:
+        if self._viewers_changed is not None:
+            await self._viewers_changed(user_ids)
+
+    @staticmethod
+    async def _run_hook(hook: Callable[[Any], Awaitable[None]], argument: Any) -> None:
+        try:
+            await hook(argument)
+        except Exception:  # the likes are (or are about to be) committed: their requests go on regardless
+            log.exception("like batch hook %s failed", getattr(hook, "__name__", hook))
 
     async def close(self, grace_seconds: float = 2.0) -> None:
         """At shutdown (requests have been answered): let batches and their event publishes finish for a
@@ -164,3 +192,7 @@ class LikeBatcher:
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))

@@ -88,8 +88,8 @@ async def user_posts(
 async def like(post_id: str, services: ServicesDep, me: Writer) -> LikeOut:
     """Idempotent; like_count is exact, also under many concurrent likes (group-committed per post)."""
     pid = parse_id(post_id, "post_id")
-    async with services.feed.changing_viewers(me):
-        count = await services.likes.like(me, pid)  # publishes its events itself (search, trending)
+    # Publishes its events and forgets the liker's cached viewer state itself, once per batch.
+    count = await services.likes.like(me, pid)
     return LikeOut(post_id=pid, liked=True, like_count=count)
 
 

@@ -46,9 +46,12 @@ class MemoryLikes:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, memory: MemoryLikes | None = None) -> None:
         self.events: list[Event] = []
         self.commits: list[int] = []
+        self.memory = memory
+        # (users told, batches the transaction had seen when they were told)
+        self.viewers: list[tuple[list[int], int]] = []
 
     async def publish(self, events: list[Event]) -> None:
         self.events += events
@@ -56,10 +59,17 @@ class Recorder:
     async def after_commit(self, post_id: int, counts: dict[str, Any] | None) -> None:
         self.commits.append(post_id)
 
+    async def viewers_changed(self, user_ids: list[int]) -> None:
+        self.viewers.append((user_ids, len(self.memory.batches) if self.memory else 0))
+
 
 def batcher(memory: MemoryLikes, recorder: Recorder, max_batch: int = 500) -> LikeBatcher:
     return LikeBatcher(
-        memory.commit, recorder.publish, after_commit=recorder.after_commit, max_batch=max_batch
+        memory.commit,
+        recorder.publish,
+        after_commit=recorder.after_commit,
+        viewers_changed=recorder.viewers_changed,
+        max_batch=max_batch,
     )
 
 
@@ -181,6 +191,42 @@ def test_a_failing_after_commit_hook_does_not_fail_committed_likes() -> None:
         memory, recorder = MemoryLikes(), Recorder()
         likes = LikeBatcher(memory.commit, recorder.publish, after_commit=broken_hook)
         assert await likes.like(1, 10) == 1
+
+    asyncio.run(scenario())
+
+
+def test_viewers_are_told_once_per_batch_before_its_transaction_and_after_for_the_new_likes() -> None:
+    async def scenario() -> None:
+        memory = MemoryLikes()
+        recorder = Recorder(memory)
+        likes = batcher(memory, recorder)
+        memory.likes.add((10, 3))  # user 3 liked post 10 already: the batch creates nothing for them
+        memory.gate.clear()
+        first = asyncio.create_task(likes.like(1, 10))
+        await asyncio.sleep(0)
+        rest = [asyncio.create_task(likes.like(u, 10)) for u in (2, 3, 2, HIDDEN_FROM)]
+        await asyncio.sleep(0)
+        memory.gate.set()
+        await asyncio.gather(first, *rest[:3])
+        with pytest.raises(NotFound):
+            await rest[3]
+        # Before each transaction (the count of transactions begun is 0, then 1); after each, the users
+        # whose like it created (transactions begun: 1, then 2).
+        assert recorder.viewers == [([1], 0), ([1], 1), ([2, 3, HIDDEN_FROM], 1), ([2], 2)]
+
+    asyncio.run(scenario())
+
+
+def test_a_failing_viewers_hook_does_not_fail_the_likes() -> None:
+    async def scenario() -> None:
+        memory = MemoryLikes()
+
+        async def broken(user_ids: list[int]) -> None:
+            raise ConnectionError("redis went away")
+
+        likes = LikeBatcher(memory.commit, Recorder().publish, viewers_changed=broken)
+        assert await likes.like(1, 10) == 1
+        assert memory.likes == {(10, 1)}
 
     asyncio.run(scenario())
 
