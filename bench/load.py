@@ -51,23 +51,36 @@ async def load(settings: Settings, size: str, seed: int, *, fresh: bool = False)
         await graph.apply_schema()
         if fresh:
             await delete(graph, dataset.prefix)
-        existing = await bench_graph.list_users(graph, dataset.prefix, dataset.size.users)
-        if len(existing) == dataset.size.users:
+        marker = await bench_graph.loaded_shape(graph, dataset.prefix)
+        if marker is not None and all(marker[k] == v for k, v in _counts(dataset).items()):
             console.print(
-                f"dataset {dataset.prefix} already loaded ({len(existing):,} users); --fresh reloads it"
+                f"dataset {dataset.prefix} already loaded ({dataset.size.users:,} users); --fresh reloads it"
             )
             result = {"dataset": dataset.prefix, "skipped": True, **dataset.shape()}
             write_result(f"load-{size}", {"size": size, "seed": seed}, result)
             return result
-        if existing:
-            console.print(f"removing a partial load of {dataset.prefix} ({len(existing):,} users)")
+        if await bench_graph.list_users(graph, dataset.prefix, 1):
+            # No marker: an earlier load stopped part-way (its last step writes the marker).
+            console.print(f"removing a partial load of {dataset.prefix}")
             await delete(graph, dataset.prefix)
-        return await _load(graph, dataset, Passwords(settings).hash(BENCH_PASSWORD))
+        result = await _load(graph, dataset, Passwords(settings).hash(BENCH_PASSWORD))
+        await bench_graph.mark_loaded(graph, dataset.prefix, _counts(dataset), now_ms())
+        return result
     finally:
         await graph.close()
 
 
+def _counts(dataset: Dataset) -> dict[str, int]:
+    return {
+        "users": dataset.size.users,
+        "follows": len(dataset.follows),
+        "posts": len(dataset.posts),
+        "likes": len(dataset.likes),
+    }
+
+
 async def delete(graph: Graph, prefix: str) -> int:
+    await bench_graph.unmark(graph, prefix)  # first: a dataset half deleted is not loaded
     deleted = 0
     while batch := await bench_graph.delete_dataset_batch(graph, prefix, 1_000):
         deleted += batch
@@ -158,12 +171,7 @@ async def _load(graph: Graph, dataset: Dataset, password_hash: str) -> dict[str,
             "counters", len(liked), lambda a, b: liked[a:b], lambda c: bench_graph.finalize_posts(graph, c)
         )
     elapsed = time.perf_counter() - started
-    counts = {
-        "users": size.users,
-        "follows": len(dataset.follows),
-        "posts": len(dataset.posts),
-        "likes": len(dataset.likes),
-    }
+    counts = _counts(dataset)
     rows = [
         (name, counts.get(name, 0), seconds, counts.get(name, 0) / seconds if name in counts else 0.0)
         for name, seconds in steps.items()

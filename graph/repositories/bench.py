@@ -18,6 +18,9 @@ _FINALIZE_POSTS = cypher("bench/finalize_posts")
 _LIST_USERS = cypher("bench/list_users")
 _DELETE_BATCH = cypher("bench/delete_dataset_batch")
 _TOUCH_USERS = cypher("bench/touch_users")
+_MARK_LOADED = cypher("bench/mark_dataset_loaded")
+_MARKER = cypher("bench/dataset_marker")
+_UNMARK = cypher("bench/unmark_dataset")
 
 
 def _count(rows: list[Record], column: str) -> int:
@@ -54,9 +57,29 @@ async def list_users(graph: Graph, prefix: str, limit: int) -> list[Record]:
 
 
 async def delete_dataset_batch(graph: Graph, prefix: str, limit: int) -> int:
-    if not prefix.startswith("bench_"):
-        raise ValueError(f"refusing to delete users outside the bench_ namespace: {prefix!r}")
+    _check_namespace(prefix)
     return _count(await graph.write(_DELETE_BATCH, prefix=prefix, limit=limit), "deleted")
+
+
+async def mark_loaded(graph: Graph, prefix: str, shape: dict[str, int], now_ms: int) -> None:
+    _check_namespace(prefix)
+    await graph.write(_MARK_LOADED, prefix=prefix, shape=shape, now=now_ms)
+
+
+async def loaded_shape(graph: Graph, prefix: str) -> Record | None:
+    """The shape recorded when the dataset finished loading, or None (never loaded, or interrupted)."""
+    rows = await graph.read(_MARKER, prefix=prefix)
+    return rows[0] if rows else None
+
+
+async def unmark(graph: Graph, prefix: str) -> None:
+    _check_namespace(prefix)
+    await graph.write(_UNMARK, prefix=prefix)
+
+
+def _check_namespace(prefix: str) -> None:
+    if not prefix.startswith("bench_"):
+        raise ValueError(f"refusing to touch data outside the bench_ namespace: {prefix!r}")
 
 
 async def touch_users(graph: Graph, ids: list[int], now_ms: int) -> int:
