@@ -23,6 +23,7 @@ from api.routes import (
     users,
 )
 from api.services import Services
+from core.gc_tuning import tune_gc
 from core.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.build(settings)
         app.state.services = services
+        tune_gc(settings.gc_gen0_threshold)  # after start-up's allocations, which it freezes
         try:
             services.start_preparing()
             yield

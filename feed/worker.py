@@ -14,6 +14,7 @@ from typing import Any
 
 from api.services import Services
 from cache.events import Handler
+from core.gc_tuning import tune_gc
 from core.settings import Settings
 from feed.card_events import GROUP as CARDS_GROUP
 from feed.card_events import PostCacheRepair
@@ -125,6 +126,7 @@ async def _retrying(step: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> 
 async def run_worker(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = Services.build(settings)
+    tune_gc(settings.gc_gen0_threshold)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
