@@ -40,6 +40,7 @@ PUSH_BATCH = 4000
 # encoded the next batch and this process idle while Redis ran the script.
 PUSH_IN_FLIGHT = 3
 _EMPTY_MARK = "-"
+_EMPTY_MARK_BYTES = b"-"
 # A replaced newest-id mark must exceed every id already created, including by a server whose clock
 # runs ahead of this one's: NTP keeps them within milliseconds, this allows seconds.
 _CLOCK_SKEW_MS = 2_000
@@ -168,6 +169,18 @@ class Timelines:
         raw = await self._run(_PAGE, owner_id, before or "", count, self.ttl_seconds)
         return _parse_page(raw)
 
+    async def page_with(
+        self, owner_id: int, before: int | None, count: int, companion_key: str
+    ) -> tuple[bytes | None, TimelinePage]:
+        """:meth:`page`, and the value of ``companion_key`` (a key of the owner's, in the same hash
+        slot) read by the same command."""
+        keys = (self.key(owner_id), companion_key)
+        args = (before or "", count, self.ttl_seconds)
+        raw = await with_scripts(
+            self._redis, _SCRIPTS, lambda: self._redis.evalsha(_PAGE.sha, 2, *keys, *args)
+        )
+        return raw[0], _parse_page(raw[1:])  # None: no such key; b"": an empty value
+
     async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
         """:meth:`page` for several timelines in one pipelined round trip."""
         if not owner_ids:
@@ -209,7 +222,8 @@ def _parse_page(raw: list[Any]) -> TimelinePage:
     state = TimelineState(_text(raw[0]))
     if state is not TimelineState.OK:
         return TimelinePage(state, [])
-    entries = [int(v) for v in raw[2:] if _text(v) != _EMPTY_MARK]
+    # int() takes the bytes as they come; only the empty-timeline mark is not a number.
+    entries = [int(v) for v in raw[2:] if v != _EMPTY_MARK_BYTES and v != _EMPTY_MARK]
     return TimelinePage(state, entries, int(raw[1]))
 
 

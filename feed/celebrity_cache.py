@@ -23,7 +23,13 @@ class PullFolloweesCache:
         return f"cf:{{{user_id}}}"
 
     async def get(self, user_id: int, load: Callable[[], Awaitable[list[int]]]) -> list[int]:
-        cached = await self._redis.get(self.key(user_id))
+        return await self.resolve(user_id, await self._redis.get(self.key(user_id)), load)
+
+    async def resolve(
+        self, user_id: int, cached: bytes | str | None, load: Callable[[], Awaitable[list[int]]]
+    ) -> list[int]:
+        """The list from a value of :meth:`key` read elsewhere (a feed read gets it along with the
+        timeline page); on a miss, ``load`` it and cache it."""
         if cached is not None:
             text = cached.decode() if isinstance(cached, bytes) else str(cached)
             return [int(v) for v in text.split(",") if v]

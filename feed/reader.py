@@ -72,14 +72,23 @@ class FeedReader:
         """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
         try:
             await self._mark_active(viewer_id)
-            pulled = await self._pull_cache.get(
-                viewer_id, lambda: feed_graph.pull_followees(self._graph, viewer_id)
+            # The first round's home page and the viewer's cached celebrity list share a hash slot:
+            # one command reads both.
+            want = _round_size(limit, 0)
+            cached_pulled, first_home = await self._home.page_with(
+                viewer_id, before, want, self._pull_cache.key(viewer_id)
             )
+            pulled = await self._pull_cache.resolve(
+                viewer_id, cached_pulled, lambda: feed_graph.pull_followees(self._graph, viewer_id)
+            )
+            prefetched = {(before, want): first_home}
             return await self._assemble(
                 viewer_id,
                 before,
                 limit,
-                lambda cursor, n: self._candidates(viewer_id, pulled, cursor, n),
+                lambda cursor, n: self._candidates(
+                    viewer_id, pulled, cursor, n, prefetched.pop((cursor, n), None)
+                ),
                 self._hydrator.hydrate,
             )
         except (RedisError, OSError) as exc:
@@ -107,7 +116,7 @@ class FeedReader:
         seen_posts: set[int] = set()
         cursor, exhausted = before, False
         for _ in range(_MAX_ROUNDS):
-            want = int((limit + 1 - len(shown)) * _OVERFETCH) + 1
+            want = _round_size(limit, len(shown))
             candidates = await source(cursor, want)
             exhausted = len(candidates) < want
             if candidates:
@@ -132,10 +141,16 @@ class FeedReader:
         )
 
     async def _candidates(
-        self, viewer_id: int, pulled: list[int], before: int | None, count: int
+        self,
+        viewer_id: int,
+        pulled: list[int],
+        before: int | None,
+        count: int,
+        home_page: TimelinePage | None = None,
     ) -> list[int]:
-        """The next ``count`` entry ids older than ``before`` across every source, newest first."""
-        sources = [await self._home_entries(viewer_id, before, count)]
+        """The next ``count`` entry ids older than ``before`` across every source, newest first
+        (``home_page``: that page of the home timeline, if already read)."""
+        sources = [await self._home_entries(viewer_id, before, count, home_page)]
         if pulled:
             pages = await self._pulls.page_many(pulled, before, count)
             for author_id, page in zip(pulled, pages, strict=True):
@@ -148,8 +163,11 @@ class FeedReader:
                     break
         return merged
 
-    async def _home_entries(self, viewer_id: int, before: int | None, count: int) -> list[int]:
-        page = await self._home.page(viewer_id, before, count)
+    async def _home_entries(
+        self, viewer_id: int, before: int | None, count: int, page: TimelinePage | None
+    ) -> list[int]:
+        if page is None:
+            page = await self._home.page(viewer_id, before, count)
         if page.state is not TimelineState.OK:
             await self._home.rebuild(
                 viewer_id, lambda: self._timeline_from_graph(viewer_id, None, self._home.cap)
@@ -198,3 +216,9 @@ class FeedReader:
         if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=_ACTIVITY_MARK_SECONDS):
             await feed_graph.touch_feed_read(self._graph, viewer_id, now_ms())
         self._marked[viewer_id] = True
+
+
+def _round_size(limit: int, shown: int) -> int:
+    """Entries to examine in a round of filling a page: what is still missing plus a margin for what
+    hydration drops, and one more to know whether another page follows."""
+    return int((limit + 1 - shown) * _OVERFETCH) + 1
