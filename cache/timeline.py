@@ -9,10 +9,12 @@ A timeline that exists is complete (up to its cap); a missing one is rebuilt fro
 So fan-out only pushes into timelines that exist, and a rebuild first plants a sentinel so that no
 fan-out running during the rebuild is lost.
 
-Each prefix keeps a newest-id mark per hash slot (one key on a standalone Redis): at least the newest
-id any of the slot's timelines holds. A pushed id above it goes straight to the front of each list
-(see ``cache/lua/timeline_push.lua``). The mark has no TTL and is written on every push, so LRU and
-LFU eviction leave it alone; should it go anyway, pushes are careful until the clock passes a bound."""
+Each prefix keeps a newest-id mark per hash slot (one key on a standalone Redis), ``<id>:<attempt>``:
+no timeline of the slot holds an entry newer than ``<id>``, nor ``<id>`` itself except where push
+attempt ``<attempt>`` put it. An id above it, or that attempt's own id in its next batch, goes straight
+to the front of each list (see ``cache/lua/timeline_push.lua``). The mark has no TTL and is written on
+every push, so LRU and LFU eviction leave it alone; should it go anyway, pushes read heads until the
+clock passes a bound."""
 
 from __future__ import annotations
 
