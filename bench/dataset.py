@@ -105,14 +105,20 @@ class Dataset:
             counts[followee] += 1
         return counts
 
-    def shape(self) -> dict[str, int]:
-        """A summary to compare two generations (the reproducibility test) and to print."""
-        counts = self.follower_counts()
+    def counts(self) -> dict[str, int]:
+        """How many of each there are (what a complete load leaves in the graph)."""
         return {
             "users": self.size.users,
             "follows": len(self.follows),
             "posts": len(self.posts),
             "likes": len(self.likes),
+        }
+
+    def shape(self) -> dict[str, int]:
+        """A summary to compare two generations (the reproducibility test) and to print."""
+        counts = self.follower_counts()
+        return {
+            **self.counts(),
             "max_followers": max(counts),
             "celebrities": sum(1 for c in counts if c >= self.size.celebrity_threshold),
         }

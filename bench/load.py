@@ -52,7 +52,7 @@ async def load(settings: Settings, size: str, seed: int, *, fresh: bool = False)
         if fresh:
             await delete(graph, dataset.prefix)
         marker = await bench_graph.loaded_shape(graph, dataset.prefix)
-        if marker is not None and all(marker[k] == v for k, v in _counts(dataset).items()):
+        if marker is not None and all(marker[k] == v for k, v in dataset.counts().items()):
             console.print(
                 f"dataset {dataset.prefix} already loaded ({dataset.size.users:,} users); --fresh reloads it"
             )
@@ -64,19 +64,10 @@ async def load(settings: Settings, size: str, seed: int, *, fresh: bool = False)
             console.print(f"removing a partial load of {dataset.prefix}")
             await delete(graph, dataset.prefix)
         result = await _load(graph, dataset, Passwords(settings).hash(BENCH_PASSWORD))
-        await bench_graph.mark_loaded(graph, dataset.prefix, _counts(dataset), now_ms())
+        await bench_graph.mark_loaded(graph, dataset.prefix, dataset.counts(), now_ms())
         return result
     finally:
         await graph.close()
-
-
-def _counts(dataset: Dataset) -> dict[str, int]:
-    return {
-        "users": dataset.size.users,
-        "follows": len(dataset.follows),
-        "posts": len(dataset.posts),
-        "likes": len(dataset.likes),
-    }
 
 
 async def delete(graph: Graph, prefix: str) -> int:
@@ -171,7 +162,7 @@ async def _load(graph: Graph, dataset: Dataset, password_hash: str) -> dict[str,
             "counters", len(liked), lambda a, b: liked[a:b], lambda c: bench_graph.finalize_posts(graph, c)
         )
     elapsed = time.perf_counter() - started
-    counts = _counts(dataset)
+    counts = dataset.counts()
     rows = [
         (name, counts.get(name, 0), seconds, counts.get(name, 0) / seconds if name in counts else 0.0)
         for name, seconds in steps.items()

@@ -78,9 +78,9 @@ class Timelines:
         self.cap = cap
         self.ttl_seconds = ttl_seconds
 
-    async def _run(self, script: LuaScript, owner_id: int, *args: int | str) -> Any:
+    async def _run(self, script: LuaScript, keys: Sequence[str | bytes], *args: int | str) -> Any:
         return await with_scripts(
-            self._redis, _SCRIPTS, lambda: self._redis.evalsha(script.sha, 1, self.key(owner_id), *args)
+            self._redis, _SCRIPTS, lambda: self._redis.evalsha(script.sha, len(keys), *keys, *args)
         )
 
     async def _run_many(
@@ -168,7 +168,7 @@ class Timelines:
 
     async def page(self, owner_id: int, before: int | None, count: int) -> TimelinePage:
         """Up to ``count`` entries older than ``before`` (newest first); refreshes the TTL."""
-        raw = await self._run(_PAGE, owner_id, before or "", count, self.ttl_seconds)
+        raw = await self._run(_PAGE, [self.key(owner_id)], before or "", count, self.ttl_seconds)
         return _parse_page(raw)
 
     async def page_with(
@@ -176,11 +176,8 @@ class Timelines:
     ) -> tuple[bytes | None, TimelinePage]:
         """:meth:`page`, and the value of ``companion_key`` (a key of the owner's, in the same hash
         slot) read by the same command."""
-        keys = (self.key(owner_id), companion_key)
-        args = (before or "", count, self.ttl_seconds)
-        raw = await with_scripts(
-            self._redis, _SCRIPTS, lambda: self._redis.evalsha(_PAGE.sha, 2, *keys, *args)
-        )
+        keys = [self.key(owner_id), companion_key]
+        raw = await self._run(_PAGE, keys, before or "", count, self.ttl_seconds)
         return raw[0], _parse_page(raw[1:])  # None: no such key; b"": an empty value
 
     async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
@@ -195,12 +192,10 @@ class Timelines:
 
     async def rebuild(self, owner_id: int, load: Callable[[], Awaitable[list[int]]]) -> None:
         """Rebuild from the graph: plant the sentinel, load entries, merge with anything pushed meanwhile."""
-        await self._run(_BEGIN, owner_id, _REBUILD_SECONDS)
+        await self._run(_BEGIN, [self.key(owner_id)], _REBUILD_SECONDS)
         entries = await load()
-        keys = self._keys_with_mark(owner_id)
-        args = (self.cap, self.ttl_seconds, _future_bound(), *entries)
-        await with_scripts(
-            self._redis, _SCRIPTS, lambda: self._redis.evalsha(_MERGE.sha, len(keys), *keys, *args)
+        await self._run(
+            _MERGE, self._keys_with_mark(owner_id), self.cap, self.ttl_seconds, _future_bound(), *entries
         )
 
     async def exists(self, owner_id: int) -> bool:

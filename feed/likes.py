@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,7 +138,7 @@ class LikeBatcher:
                 waiter.outcome.cancel()  # no-op on a future already done
 
     async def _commit(self, post_id: int, batch: list[_Waiter]) -> None:
-        await self._run_hook(self._tell_viewers, _unique(w.user_id for w in batch))
+        await self._run_hook(self._tell_viewers, list(dict.fromkeys(w.user_id for w in batch)))
         try:
             result = await self._commit_batch(post_id, [(w.user_id, w.event_id) for w in batch], now_ms())
         except Exception as exc:  # the same error reaches every request of the batch
@@ -192,7 +192,3 @@ class LikeBatcher:
         task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _unique(ids: Iterable[int]) -> list[int]:
-    return list(dict.fromkeys(ids))
