@@ -52,6 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (auth, users, posts, feed, suggestions, media, search, notifications, stream):
+    for module in (feed, posts, auth, users, suggestions, media, search, notifications, stream):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

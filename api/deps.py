@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
 from fastapi.security import OAuth2PasswordBearer
 
 from api.services import Services
 from core.errors import RateLimited, Unauthorized
 from graph.driver import Graph
-
-# auto_error=False: a missing token goes through our error hierarchy, not FastAPI's own 401 body.
-_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
 async def _services(request: Request) -> Services:
@@ -31,19 +29,31 @@ async def _graph(services: ServicesDep) -> Graph:
 GraphDep = Annotated[Graph, Depends(_graph)]
 
 
-async def _current_user_id(services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]) -> int:
-    if not token:
-        raise Unauthorized("a bearer token is required", code="not_authenticated", headers=_CHALLENGE)
-    try:
-        return services.tokens.user_id(token)
-    except Unauthorized as exc:
-        exc.headers = _CHALLENGE
-        raise
+class _BearerViewer(OAuth2PasswordBearer):
+    """The user a request's bearer token was issued to, in one dependency: it reads the header and
+    checks the token itself rather than through a chain of sub-dependencies (each level costs FastAPI
+    tens of microseconds on every request, a sizeable part of a warm feed read). Being an OAuth2 scheme,
+    it still documents the login flow in the OpenAPI schema."""
+
+    def __init__(self) -> None:
+        # auto_error=False: a missing token goes through our error hierarchy, not FastAPI's own 401 body.
+        super().__init__(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+    async def __call__(self, request: HTTPConnection) -> int:  # type: ignore[override]
+        token = await super().__call__(request)
+        if not token:
+            raise Unauthorized("a bearer token is required", code="not_authenticated", headers=_CHALLENGE)
+        services: Services = request.app.state.services
+        try:
+            return services.tokens.user_id(token)
+        except Unauthorized as exc:
+            exc.headers = _CHALLENGE
+            raise
 
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
-CurrentUser = Annotated[int, Depends(_current_user_id)]
+CurrentUser = Annotated[int, Depends(_BearerViewer())]
 
 
 async def _writer(services: ServicesDep, user_id: CurrentUser) -> int:

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
     # posts this long (plus a margin) so that no stale cache misses them.
     pull_cache_ttl_seconds: int = Field(default=60, ge=1)
+    # How long a process keeps the newest entries of a celebrity's pull list it read (0: not kept): a
+    # celebrity's post reaches readers served by other processes up to this much later.
+    pull_head_cache_ms: int = Field(default=1000, ge=0)
     # The post cache (posts, reposts, profiles) and viewer states (likes, shares, blocks, mutes) live
     # this long; writes forget them at once, so the TTL only bounds what a lost invalidation leaves.
     post_cache_ttl_seconds: int = Field(default=300, ge=1)

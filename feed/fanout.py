@@ -21,6 +21,7 @@ from core.clock import now_ms
 from core.concurrency import run_bounded
 from feed.celebrity_cache import PullFolloweesCache
 from feed.policy import CelebrityPolicy, Transition
+from feed.pull_heads import PullHeads
 from graph.driver import Graph
 from graph.repositories import feed as feed_graph
 
@@ -44,6 +45,7 @@ class FanOut:
         graph: Graph,
         home: Timelines,
         pulls: Timelines,
+        pull_heads: PullHeads,
         pull_cache: PullFolloweesCache,
         policy: CelebrityPolicy,
         bus: RealtimeBus,
@@ -55,6 +57,7 @@ class FanOut:
         self._bus = bus
         self._home = home
         self._pulls = pulls
+        self._pull_heads = pull_heads
         self._pull_cache = pull_cache
         self._policy = policy
         self._batch_size = batch_size
@@ -92,6 +95,7 @@ class FanOut:
             return 0
         pull_feed, pull_since = await self._apply_transition(author_id, state)
         await self._pulls.push(entry_id, [author_id])  # no-op unless the author has a pull list
+        self._pull_heads.forget(author_id)
         if not self._policy.pushes(pull_feed, pull_since, now_ms()):
             await self._bus.to_author_followers(author_id, "new_post", news)
             return 1
@@ -110,6 +114,7 @@ class FanOut:
         gone = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
         await self._home.unpush(entry_id, [author_id])
         await self._pulls.unpush(entry_id, [author_id])
+        self._pull_heads.forget(author_id)
         await self._bus.to_author_followers(author_id, "post_deleted", gone)
         await self._tell_present([author_id], "post_deleted", gone)
         batches = feed_graph.follower_batches(self._graph, author_id, self._batch_size)
@@ -146,6 +151,7 @@ class FanOut:
             await self._pulls.rebuild(
                 author_id, lambda: feed_graph.author_recent_entries(self._graph, author_id, self._pulls.cap)
             )
+            self._pull_heads.forget(author_id)
             await feed_graph.set_pull_feed(self._graph, author_id, True, now)
             await self._forget_pull_caches(author_id)
             log.info("author %s now pulled at read time (%s followers)", author_id, state.follower_count)
@@ -163,6 +169,7 @@ class FanOut:
             await feed_graph.set_pull_feed(self._graph, author_id, False, now)
             await self._forget_pull_caches(author_id)
             await self._pulls.drop(author_id)
+            self._pull_heads.forget(author_id)
             log.info("author %s pushed on write again (%s followers)", author_id, state.follower_count)
             return False, None
         return state.pull_feed, state.pull_since

@@ -19,6 +19,7 @@ from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
 from feed.celebrity_cache import PullFolloweesCache
 from feed.hydration import EntryHydrator
+from feed.pull_heads import PullHeads
 from graph.driver import Graph, Record
 from graph.repositories import feed as feed_graph
 
@@ -57,6 +58,7 @@ class FeedReader:
         redis: Redis | RedisCluster,
         home: Timelines,
         pulls: Timelines,
+        pull_heads: PullHeads,
         pull_cache: PullFolloweesCache,
         hydrator: EntryHydrator,
     ) -> None:
@@ -64,6 +66,7 @@ class FeedReader:
         self._redis = redis
         self._home = home
         self._pulls = pulls
+        self._pull_heads = pull_heads
         self._pull_cache = pull_cache
         self._hydrator = hydrator
         self._marked: TTLCache[int, bool] = TTLCache(_MARKED_MEMORY, ttl=_ACTIVITY_MARK_SECONDS)
@@ -152,7 +155,7 @@ class FeedReader:
         (``home_page``: that page of the home timeline, if already read)."""
         sources = [await self._home_entries(viewer_id, before, count, home_page)]
         if pulled:
-            pages = await self._pulls.page_many(pulled, before, count)
+            pages = await self._pull_heads.page_many(pulled, before, count)
             for author_id, page in zip(pulled, pages, strict=True):
                 sources.append(await self._pull_entries(author_id, page, before, count))
         merged: list[int] = []

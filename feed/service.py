@@ -20,6 +20,7 @@ from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
 from feed.hydration import EntryHydrator
 from feed.policy import CelebrityPolicy
+from feed.pull_heads import PullHeads
 from feed.reader import FeedReader
 from feed.relay import OutboxRelay
 from graph.driver import Graph
@@ -34,6 +35,7 @@ _GRACE_MARGIN_MS = 1000
 class FeedService:
     home: Timelines
     pulls: Timelines
+    pull_heads: PullHeads
     pull_cache: PullFolloweesCache
     cards: PostCards
     viewer_states: ViewerStates
@@ -49,6 +51,7 @@ class FeedService:
         home = Timelines(redis, prefix="tl", cap=settings.timeline_cap, ttl_seconds=ttl)
         pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
+        pull_heads = PullHeads(pulls, settings.pull_head_cache_ms)
         cards = PostCards(redis, ttl_seconds=settings.post_cache_ttl_seconds)
         viewer_states = ViewerStates(redis, ttl_seconds=settings.post_cache_ttl_seconds)
         stream = EventStream(redis)
@@ -59,18 +62,26 @@ class FeedService:
         return cls(
             home=home,
             pulls=pulls,
+            pull_heads=pull_heads,
             pull_cache=pull_cache,
             cards=cards,
             viewer_states=viewer_states,
             stream=stream,
             relay=OutboxRelay(graph, stream),
             reader=FeedReader(
-                graph, redis, home, pulls, pull_cache, EntryHydrator(graph, cards, viewer_states)
+                graph,
+                redis,
+                home,
+                pulls,
+                pull_heads,
+                pull_cache,
+                EntryHydrator(graph, cards, viewer_states),
             ),
             fanout=FanOut(
                 graph,
                 home,
                 pulls,
+                pull_heads,
                 pull_cache,
                 policy,
                 bus,

@@ -239,7 +239,13 @@ def test_a_fan_out_failing_half_way_is_completed_by_redelivery(
     drain(client)
     feed = app_services(client).feed
     failing = _FailingAfter(feed.home, batches=2)
-    parts = (feed.pulls, feed.pull_cache, CelebrityPolicy(threshold=10**9, grace_ms=0), feed.bus)
+    parts = (
+        feed.pulls,
+        feed.pull_heads,
+        feed.pull_cache,
+        CelebrityPolicy(threshold=10**9, grace_ms=0),
+        feed.bus,
+    )
     broken = FanOut(app_services(client).graph, failing, *parts, batch_size=2, active_days=7)
     working = FanOut(app_services(client).graph, feed.home, *parts, batch_size=2, active_days=7)
     entry = new_id()

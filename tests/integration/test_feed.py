@@ -255,6 +255,10 @@ def test_crossing_the_celebrity_threshold_both_ways_leaves_no_gap_or_duplicate(
     assert run(client, lambda: services.feed.pulls.exists(int(star.user_id)))
     assert int(made[-1]) not in (timeline(client, reader) or [])  # not pushed: pulled at read time
     assert feed_ids(client, reader) == list(reversed(made))
+    # This process now holds the head of the star's pull list; its own fan-out makes it forget it.
+    made.append(create_post(client, star, "again while a celebrity"))
+    drain(client)
+    assert feed_ids(client, reader) == list(reversed(made))
     # Two unfollows: 1 follower < 3 * 0.8, so the next post switches back to push.
     for fan in fans[1:]:
         client.delete(f"/api/v1/users/{star.user_id}/follow", headers=fan.headers)
