@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Response
 from api.app import create_app
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
-from api.routes.feed import feed_page_out
+from api.routes.feed import feed_page_response
 from api.schemas.common import Cursor, Limit
 from api.schemas.posts import FeedPageOut
 from core.errors import Unavailable
@@ -33,14 +33,13 @@ async def ready(services: ServicesDep) -> dict[str, bool]:
 async def pull_feed(
     services: ServicesDep,
     viewer: CurrentUser,
-    response: Response,
     limit: Limit = 20,
     before: Cursor = None,
-) -> FeedPageOut:
+) -> Response:
     # The reader's own degraded path: the baseline is exactly what production serves by pure pull,
     # not a re-implementation of it.
     page = await services.feed.reader.read_pure_pull(viewer, cursor_one(before), limit)
-    return feed_page_out(services, page, response)
+    return feed_page_response(services, page)
 
 
 def create_bench_app() -> FastAPI:
