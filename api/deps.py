@@ -37,7 +37,8 @@ class _BearerViewer(OAuth2PasswordBearer):
 
     def __init__(self) -> None:
         # auto_error=False: a missing token goes through our error hierarchy, not FastAPI's own 401 body.
-        super().__init__(tokenUrl="/api/v1/auth/login", auto_error=False)
+        # One scheme name for both: the OpenAPI schema lists one login, as before.
+        super().__init__(tokenUrl="/api/v1/auth/login", scheme_name="OAuth2PasswordBearer", auto_error=False)
 
     async def __call__(self, request: HTTPConnection) -> int:  # type: ignore[override]
         token = await super().__call__(request)
@@ -56,14 +57,19 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 CurrentUser = Annotated[int, Depends(_BearerViewer())]
 
 
-async def _writer(services: ServicesDep, user_id: CurrentUser) -> int:
-    """The current user, after counting one write against their rate limit (429 with Retry-After)."""
-    retry_after = await services.rate_limiter.hit(user_id)
-    if retry_after is not None:
-        raise RateLimited(
-            f"too many writes; retry in {retry_after}s", headers={"Retry-After": str(retry_after)}
-        )
-    return user_id
+class _BearerWriter(_BearerViewer):
+    """The current user, after counting one write against their rate limit (429 with Retry-After); one
+    dependency level like the viewer's (a viral post's likes go through it)."""
+
+    async def __call__(self, request: HTTPConnection) -> int:  # type: ignore[override]
+        user_id = await super().__call__(request)
+        services: Services = request.app.state.services
+        retry_after = await services.rate_limiter.hit(user_id)
+        if retry_after is not None:
+            raise RateLimited(
+                f"too many writes; retry in {retry_after}s", headers={"Retry-After": str(retry_after)}
+            )
+        return user_id
 
 
-Writer = Annotated[int, Depends(_writer)]
+Writer = Annotated[int, Depends(_BearerWriter())]

@@ -18,8 +18,8 @@ from cachetools import TTLCache
 
 from cache.timeline import TimelinePage, Timelines, TimelineState
 
-# Entries kept per head: the first page of a feed examines about 32 per source (reader.py's
-# _round_size for 20 posts); twice that answers the first two pages of most feeds.
+# Entries kept per head: the first page of a feed examines 24 per source (reader.py's _round_size for
+# 20 posts); 64 answer the first pages of most feeds.
 HEAD_SIZE = 64
 # Heads a process keeps (the least recently used go first): ~1 KB each.
 MAX_HEADS = 20_000

@@ -128,6 +128,24 @@ def test_visibility_mutes_blocks_and_deletions_apply_to_the_feed(
     assert feed_ids(client, reader) == []
 
 
+def test_a_page_whose_newest_entries_are_all_hidden_is_refilled_from_older_ones(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    loud, quiet, reader = make_user(), make_user(), make_user()
+    follow(client, reader, loud)
+    follow(client, reader, quiet)
+    feed_ids(client, reader)
+    kept = [create_post(client, quiet, f"quiet {i}") for i in range(3)]
+    # Newer than the kept ones and more than two rounds of candidates: all hidden by the mute.
+    for i in range(45):
+        create_post(client, loud, f"loud {i}")
+    drain(client)
+    client.post(f"/api/v1/users/{loud.user_id}/mute", headers=reader.headers)
+    page = client.get("/api/v1/feed?limit=20", headers=reader.headers).json()
+    assert [p["post_id"] for p in page["posts"]] == list(reversed(kept))
+    assert page["has_more"] is False
+
+
 def test_shares_reach_the_sharers_followers_with_who_shared(client: TestClient, make_user: MakeUser) -> None:
     author, sharer, reader = make_user(), make_user(), make_user()
     follow(client, reader, sharer)
