@@ -94,8 +94,9 @@ class FanOut:
         if state is None:  # the author is gone
             return 0
         pull_feed, pull_since = await self._apply_transition(author_id, state)
-        await self._pulls.push(entry_id, [author_id])  # no-op unless the author has a pull list
-        self._pull_heads.forget(author_id)
+        # A no-op unless the author has a pull list; when it changed, this process's copy of its head goes.
+        if await self._pulls.push(entry_id, [author_id]):
+            self._pull_heads.forget(author_id)
         if not self._policy.pushes(pull_feed, pull_since, now_ms()):
             await self._bus.to_author_followers(author_id, "new_post", news)
             return 1
