@@ -111,6 +111,38 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.
     raise RuntimeError(f"the bench API at {url} was not ready within {timeout:.0f}s")
 
 
+def wait_until_quiet(max_seconds: float = 30.0, busy_below: float = 0.25) -> float:
+    """Wait until the machine's CPUs are mostly idle (``busy_below`` of all cores, sampled over half a
+    second from /proc/stat), at most ``max_seconds``; returns the seconds waited. Called before each
+    measured phase: work left by the previous phase (the pure-pull baseline's Neo4j queries finishing,
+    the JVM collecting after them) would otherwise be charged to the next one. Without /proc (not
+    Linux), returns at once."""
+    started = time.monotonic()
+    while time.monotonic() - started < max_seconds:
+        try:
+            before = _cpu_times()
+            time.sleep(0.5)
+            after = _cpu_times()
+        except OSError:
+            return 0.0
+        if busy_fraction(before, after) < busy_below:
+            break
+    return time.monotonic() - started
+
+
+def busy_fraction(before: Sequence[int], after: Sequence[int]) -> float:
+    """The share of all CPUs' time that was busy between two /proc/stat "cpu" rows (user, nice,
+    system, idle, iowait, irq, softirq, steal, ...): idle and iowait count as not busy."""
+    total = sum(after) - sum(before)
+    idle = (after[3] + after[4]) - (before[3] + before[4])
+    return (total - idle) / total if total > 0 else 0.0
+
+
+def _cpu_times() -> list[int]:
+    with open("/proc/stat") as stat:
+        return [int(v) for v in stat.readline().split()[1:]]
+
+
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of already sorted values (0 when empty)."""
     if not sorted_values:

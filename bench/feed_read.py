@@ -12,7 +12,15 @@ from typing import Any
 
 import httpx
 
-from bench.common import api_server, bench_settings, console, median, print_table, write_result
+from bench.common import (
+    api_server,
+    bench_settings,
+    console,
+    median,
+    print_table,
+    wait_until_quiet,
+    write_result,
+)
 from bench.dataset import SIZES, username_prefix
 from bench.load import dataset_users
 from bench.loadgen import LoadSpec, generate, summary
@@ -87,7 +95,9 @@ def run(
             for mode in modes:
                 for phase, offered in (("fixed", rate), ("saturate", None)):
                     spec = LoadSpec(server.url, [MODES[mode]], tokens, seconds, concurrency, offered)
+                    waited = wait_until_quiet()
                     figures[f"{mode}_{phase}"] = summary(generate(spec, client_processes))
+                    figures[f"{mode}_{phase}"]["quiet_wait_s"] = round(waited, 1)
                     console.print(f"run {index + 1} {mode} {phase}: {figures[f'{mode}_{phase}']}")
             if "hybrid" in modes and "pull" in modes:
                 pull_rps = figures["pull_saturate"]["rps"] or 1e-9

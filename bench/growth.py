@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.common import api_server, console, median, print_table, write_result
+from bench.common import api_server, console, median, print_table, wait_until_quiet, write_result
 from bench.dataset import SIZES
 from bench.feed_read import FEED_PATH, viewer_tokens, warm_up
 from bench.loadgen import LoadSpec, generate, summary
@@ -34,6 +34,7 @@ def run(
         for index in range(runs):
             figures = {}
             for size, size_tokens in tokens.items():
+                wait_until_quiet()
                 figures[size] = summary(
                     generate(LoadSpec(server.url, [FEED_PATH], size_tokens, seconds, 32, rate))
                 )

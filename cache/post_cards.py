@@ -24,6 +24,7 @@ import orjson
 from redis.asyncio import Redis, RedisCluster
 
 from cache.scripts import LuaScript, with_scripts
+from core.expiry import spread_ttl
 
 # Longer than a fill's graph read can take, short enough that a viral post's card (forgotten on every
 # batch of likes) is still cached most of the time.
@@ -90,7 +91,7 @@ class PostCards:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for key, card in items:
-                pipe.set(key, orjson.dumps(card), ex=self._ttl, nx=True)
+                pipe.set(key, orjson.dumps(card), ex=spread_ttl(self._ttl), nx=True)
             await pipe.execute()
 
     async def forget(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:

@@ -22,6 +22,7 @@ from redis.asyncio import Redis, RedisCluster
 
 from cache.post_cards import HOLD_OFF_MS
 from cache.scripts import LuaScript, with_scripts
+from core.expiry import spread_ttl
 
 _FLAGS = LuaScript("viewer_flags")
 _FILL = LuaScript("viewer_fill")
@@ -71,7 +72,7 @@ class ViewerStates:
         self, viewer_id: int, cutoff: int, liked: list[int], shared: list[int], hidden: list[int]
     ) -> bool:
         """Cache a state read from the graph; refused (False) while forgotten or already cached."""
-        args: list[Any] = [self._ttl, cutoff, len(liked), *liked, len(shared), *shared, *hidden]
+        args: list[Any] = [spread_ttl(self._ttl), cutoff, len(liked), *liked, len(shared), *shared, *hidden]
         filled = await with_scripts(
             self._redis,
             _SCRIPTS,

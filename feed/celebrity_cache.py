@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from redis.asyncio import Redis, RedisCluster
 
+from core.expiry import spread_ttl
+
 
 class PullFolloweesCache:
     """``ttl_seconds`` (FEEDGRAPH_PULL_CACHE_TTL_SECONDS) bounds staleness if an invalidation is missed."""
@@ -34,7 +36,9 @@ class PullFolloweesCache:
             text = cached.decode() if isinstance(cached, bytes) else str(cached)
             return [int(v) for v in text.split(",") if v]
         ids = await load()
-        await self._redis.set(self.key(user_id), ",".join(str(i) for i in ids), ex=self.ttl_seconds)
+        await self._redis.set(
+            self.key(user_id), ",".join(str(i) for i in ids), ex=spread_ttl(self.ttl_seconds)
+        )
         return ids
 
     async def forget(self, user_ids: Iterable[int]) -> None:

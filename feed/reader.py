@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
+from core.expiry import spread_ttl
 from feed.celebrity_cache import PullFolloweesCache
 from feed.hydration import EntryHydrator
 from feed.pull_heads import PullHeads
@@ -219,7 +220,7 @@ class FeedReader:
         processes); this process remembers whom it marked, so most reads skip that round trip too."""
         if viewer_id in self._marked:
             return
-        if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=_ACTIVITY_MARK_SECONDS):
+        if await self._redis.set(f"seen:{{{viewer_id}}}", 1, nx=True, ex=spread_ttl(_ACTIVITY_MARK_SECONDS)):
             await feed_graph.touch_feed_read(self._graph, viewer_id, now_ms())
         self._marked[viewer_id] = True
 

@@ -1,0 +1,13 @@
+"""Cache lifetimes are spread (core/expiry.py): never longer than asked, at most a fifth shorter."""
+
+from __future__ import annotations
+
+from core.expiry import spread_ttl
+
+
+def test_spread_lifetimes_stay_within_a_fifth_below_the_asked_one_and_vary() -> None:
+    draws = [spread_ttl(60) for _ in range(2_000)]
+    assert all(48 <= d <= 60 for d in draws)
+    assert len(set(draws)) > 5  # spread, not one value
+    assert all(spread_ttl(1) == 1 for _ in range(100))  # never below a second
+    assert all(300 - 60 <= spread_ttl(300) <= 300 for _ in range(100))
