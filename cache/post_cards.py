@@ -56,11 +56,7 @@ class PostCards:
     async def get(self, post_ids: list[int], user_ids: list[int]) -> tuple[dict[int, Card], dict[int, Card]]:
         """The cached cards among these ids, in one round trip (post cards with their latest recorded
         counts); a missing id is a miss."""
-        keys = (
-            [self.post_key(p) for p in post_ids]
-            + [self.counts_key(p) for p in post_ids]
-            + [self.user_key(u) for u in user_ids]
-        )
+        keys = self.keys(post_ids, user_ids)
         if not keys:
             return {}, {}
         # One MGET, not a pipeline of GETs: redis-py spends ~15 µs of Python per command.
@@ -68,6 +64,21 @@ class PostCards:
             values: list[bytes | str | None] = await self._redis.mget_nonatomic(keys)  # split per slot
         else:
             values = await self._redis.mget(keys)
+        return self.parse(post_ids, user_ids, values)
+
+    def keys(self, post_ids: list[int], user_ids: list[int]) -> list[str]:
+        """The keys :meth:`get` reads, in the order :meth:`parse` expects their values."""
+        return (
+            [self.post_key(p) for p in post_ids]
+            + [self.counts_key(p) for p in post_ids]
+            + [self.user_key(u) for u in user_ids]
+        )
+
+    @staticmethod
+    def parse(
+        post_ids: list[int], user_ids: list[int], values: list[bytes | str | None]
+    ) -> tuple[dict[int, Card], dict[int, Card]]:
+        """The cards among the values of :meth:`keys` (read by :meth:`get`, or in a caller's pipeline)."""
         n = len(post_ids)
         posts = _decoded(post_ids, values[:n])
         for post_id, raw in zip(post_ids, values[n : 2 * n], strict=True):

@@ -26,7 +26,7 @@ from core.expiry import spread_ttl
 
 _FLAGS = LuaScript("viewer_flags")
 _FILL = LuaScript("viewer_fill")
-_SCRIPTS = (_FLAGS, _FILL)
+SCRIPTS = (_FLAGS, _FILL)
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,18 @@ class ViewerStates:
 
     async def flags(self, viewer_id: int, post_ids: list[int], user_ids: list[int]) -> ViewerFlags | None:
         """The viewer's flags for these posts and users, or None when the state is not cached."""
-        args: list[Any] = [len(post_ids), *post_ids, *user_ids]
-        raw = await with_scripts(
-            self._redis,
-            _SCRIPTS,
-            lambda: self._redis.evalsha(_FLAGS.sha, 4, *self.keys(viewer_id), *args),
-        )
+        command = self.flags_command(viewer_id, post_ids, user_ids)
+        raw = await with_scripts(self._redis, SCRIPTS, lambda: self._redis.evalsha(*command))
+        return self.parse_flags(raw, post_ids, user_ids)
+
+    def flags_command(self, viewer_id: int, post_ids: list[int], user_ids: list[int]) -> list[Any]:
+        """The EVALSHA arguments :meth:`flags` sends (for a caller's pipeline: run it under
+        ``with_scripts(redis, SCRIPTS, ...)``)."""
+        return [_FLAGS.sha, 4, *self.keys(viewer_id), len(post_ids), *post_ids, *user_ids]
+
+    @staticmethod
+    def parse_flags(raw: Any, post_ids: list[int], user_ids: list[int]) -> ViewerFlags | None:
+        """The reply to :meth:`flags_command`: None when the viewer's state is not cached."""
         if not raw:
             return None
         cutoff, liked, shared, hidden = raw
@@ -75,7 +81,7 @@ class ViewerStates:
         args: list[Any] = [spread_ttl(self._ttl), cutoff, len(liked), *liked, len(shared), *shared, *hidden]
         filled = await with_scripts(
             self._redis,
-            _SCRIPTS,
+            SCRIPTS,
             lambda: self._redis.evalsha(_FILL.sha, 4, *self.keys(viewer_id), *args),
         )
         return bool(filled)

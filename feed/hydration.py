@@ -20,8 +20,10 @@ from enum import Enum
 from typing import NamedTuple
 
 from cachetools import LRUCache
+from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+from cache.page_state import cards_and_flags
 from cache.post_cards import Card, PostCards
 from cache.viewer_state import ViewerFlags, ViewerStates
 from core.clock import now_ms
@@ -58,8 +60,11 @@ class _Shape(NamedTuple):
 
 
 class EntryHydrator:
-    def __init__(self, graph: Graph, cards: PostCards, states: ViewerStates) -> None:
+    def __init__(
+        self, graph: Graph, redis: Redis | RedisCluster, cards: PostCards, states: ViewerStates
+    ) -> None:
         self._graph = graph
+        self._redis = redis
         self._cards = cards
         self._states = states
         self._shapes: LRUCache[int, _Shape] = LRUCache(SHAPES_REMEMBERED)
@@ -100,8 +105,8 @@ class EntryHydrator:
         sharers = [s["sharer_id"] for s in shares.values()]
         reposted = [p for p in wanted if p not in posts]
         people = _authors(wanted, posts, sharers)
-        (more_posts, found_users), flags = await asyncio.gather(
-            self._cards.get(reposted, people), self._states.flags(viewer_id, wanted, people)
+        (more_posts, found_users), flags = await self._cards_and_flags(
+            viewer_id, (reposted, people), (wanted, people)
         )
         posts.update(more_posts)
         users.update(found_users)
@@ -111,8 +116,8 @@ class EntryHydrator:
             return _Fallback.CARD_MISSING
         more_people = [u for u in _authors(wanted, posts, sharers) if u not in users]
         if more_people:  # the authors of reposted posts
-            (_, more_users), more_flags = await asyncio.gather(
-                self._cards.get([], more_people), self._states.flags(viewer_id, [], more_people)
+            (_, more_users), more_flags = await self._cards_and_flags(
+                viewer_id, ([], more_people), ([], more_people)
             )
             users.update(more_users)
             if more_flags is None or len(more_users) < len(more_people):
@@ -130,9 +135,8 @@ class EntryHydrator:
     ) -> list[Record] | _Fallback:
         wanted = _unique(s.post_id for s in shapes)
         people = _unique([s.author_id for s in shapes] + [s.sharer_id for s in shapes if s.sharer_id])
-        (found, found_users), flags = await asyncio.gather(
-            self._cards.get(_unique([*entry_ids, *wanted]), people),
-            self._states.flags(viewer_id, wanted, people),
+        (found, found_users), flags = await self._cards_and_flags(
+            viewer_id, (_unique([*entry_ids, *wanted]), people), (wanted, people)
         )
         shares = {e: found[e] for e in entry_ids if e in found and "share_of" in found[e]}
         posts.update((p, c) for p, c in found.items() if "share_of" not in c)
@@ -144,6 +148,11 @@ class EntryHydrator:
         if len(found_users) < len(people):
             return _Fallback.CARD_MISSING
         return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
+
+    async def _cards_and_flags(
+        self, viewer_id: int, card_ids: tuple[list[int], list[int]], flag_ids: tuple[list[int], list[int]]
+    ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
+        return await cards_and_flags(self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids)
 
     def _cached_rows(
         self,
