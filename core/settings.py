@@ -100,14 +100,20 @@ class Settings(BaseSettings):
     # A stream entry left unacknowledged this long (its worker died mid-batch) is taken over by another.
     event_reclaim_idle_ms: int = Field(default=30_000, ge=0)
     # How long a reader caches which celebrities they follow; fan-out keeps pushing a new celebrity's
-    # posts this long (plus a margin) so that no stale cache misses them.
-    pull_cache_ttl_seconds: int = Field(default=60, ge=1)
+    # posts this long (plus a margin) so that no stale cache misses them. Follows, unfollows and
+    # switches forget the cache, so this only bounds a missed forget; each expiry costs a graph query
+    # on the reader's next read (at 60 s: one per active reader per minute, which in the benchmark
+    # came in waves that cut throughput by a quarter).
+    pull_cache_ttl_seconds: int = Field(default=600, ge=1)
     # How long a process keeps the newest entries of a celebrity's pull list it read (0: not kept): a
     # celebrity's post reaches readers served by other processes up to this much later.
     pull_head_cache_ms: int = Field(default=1000, ge=0)
     # The post cache (posts, reposts, profiles) and viewer states (likes, shares, blocks, mutes) live
-    # this long; writes forget them at once, so the TTL only bounds what a lost invalidation leaves.
-    post_cache_ttl_seconds: int = Field(default=300, ge=1)
+    # this long after they are filled; writes forget them at once (cards are also repaired from the
+    # outbox after a crash), so the TTL only bounds what a lost invalidation leaves. An hour: at 5
+    # minutes every hot card was refilled through the graph path every 5 minutes (in the benchmark,
+    # waves of whole pages read from Neo4j for ~40 s after each expiry).
+    post_cache_ttl_seconds: int = Field(default=3600, ge=1)
 
     # The 10 worker bits of ids made by this process (0-1023). Unset: random per process, which makes
     # a collision between two processes in the same millisecond unlikely but not impossible.
