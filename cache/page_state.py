@@ -27,8 +27,8 @@ async def cards_and_flags(
     flag_ids: tuple[list[int], list[int]],
 ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
     """``cards.get(*card_ids)`` (post ids, user ids) and ``states.flags(viewer_id, *flag_ids)``."""
-    keys = cards.keys(*card_ids)
-    if isinstance(redis, RedisCluster) or not keys:
+    keys = [] if isinstance(redis, RedisCluster) else cards.keys(*card_ids)
+    if not keys:  # a cluster, or no cards to read: cards.get builds its own keys (or none)
         return await asyncio.gather(cards.get(*card_ids), states.flags(viewer_id, *flag_ids))
     command = states.flags_command(viewer_id, *flag_ids)
 

@@ -97,8 +97,8 @@ def _author_fields(user: dict[str, Any]) -> dict[str, Any]:
 def _post_fields(
     row: dict[str, Any], media_urls: list[str] | None, media: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
-    """PostOut's fields from a graph row, as plain data: validated once, nested models included (a feed
-    page builds twenty of these per request)."""
+    """PostOut's fields from a graph row, as plain data, validated once with the nested models (feed
+    pages are written directly instead: FeedItemOut.json_of)."""
     post = row["post"]
     return {
         "post_id": post["id"],
