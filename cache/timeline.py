@@ -166,6 +166,14 @@ class Timelines:
                     pipe.lrem(self.key(owner), 0, str(entry_id))
                 await pipe.execute()
 
+    async def remove(self, owner_id: int, entry_ids: Sequence[int]) -> None:
+        """Remove these entries from one timeline (idempotent)."""
+        key = self.key(owner_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for entry_id in entry_ids:
+                pipe.lrem(key, 0, str(entry_id))
+            await pipe.execute()
+
     async def page(self, owner_id: int, before: int | None, count: int) -> TimelinePage:
         """Up to ``count`` entries older than ``before`` (newest first); refreshes the TTL."""
         raw = await self._run(_PAGE, [self.key(owner_id)], before or "", count, self.ttl_seconds)

@@ -2,14 +2,19 @@
 
 Normally from Redis alone: the post cache (cache/post_cards.py) holds what every viewer sees alike of a
 post, a repost and a profile; the viewer's state (cache/viewer_state.py) says which of those posts the
-viewer liked or shared and whom the viewer may not see. Whenever that is not enough to be sure — a card
-or the viewer's state is not cached (never read, or forgotten by a write), a followers-only post of
-someone else (the follow must be checked), a post older than the viewer state's cutoff — the page takes
-the graph path: the per-viewer half from ``feed/filter_entries`` (visibility, blocks, mutes, likes,
-shares), cards missing from the cache from ``feed/post_cards``; both fill the caches for the next read.
-Deleted posts and withdrawn reposts are forgotten by their writes, so they always take the graph path,
-which drops them. The rows have the shape of the graph-only hydration (``feed/hydrate_entries``, kept
-for the pure-pull path that must work without Redis)."""
+viewer liked or shared and whom the viewer may not see.
+
+Cards the cache lacks (expired, never read, or forgotten by a write) are read from the graph, those
+alone (``feed/entry_cards``), and filled; the page is then read from the cache again. An entry the graph
+no longer has (a deleted post or account, a withdrawn repost) leaves the page, and the reader's home
+timeline too (a deleted account's posts are in the timelines of followers the graph has forgotten).
+
+Whenever the caches cannot be sure — the viewer's state is not cached, a followers-only post of someone
+else (the follow must be checked), a post older than the viewer state's cutoff, a card still missing
+after the fill (a write forgot it meanwhile) — the page takes the graph path: the per-viewer half from
+``feed/filter_entries`` (visibility, blocks, mutes, likes, shares), and cards as above; both fill the
+caches for the next read. The rows have the shape of the graph-only hydration
+(``feed/hydrate_entries``, kept for the pure-pull path that must work without Redis)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from redis.exceptions import RedisError
 
 from cache.page_state import cards_and_flags
 from cache.post_cards import Card, PostCards
+from cache.timeline import Timelines
 from cache.viewer_state import ViewerFlags, ViewerStates
 from core.clock import now_ms
 from core.ids import min_id_for_ms
@@ -36,14 +42,24 @@ log = logging.getLogger(__name__)
 # The viewer state covers likes and shares of posts this recent: a first page is far newer, and pages
 # older than that are rare enough to take the graph path.
 STATE_WINDOW_MS = 30 * 86_400_000
+# A gone entry leaves the reader's timeline only when it is at least this old: a post just created
+# may not have reached a lagging read replica yet, and must not be taken for a deleted one.
+GONE_REPAIR_AGE_MS = 60_000
 
 
 class _Fallback(Enum):
     """Why a page takes the graph path."""
 
-    CARD_MISSING = "card missing"
     NO_VIEWER_STATE = "viewer state not cached"
     NEEDS_GRAPH = "needs a graph check"
+
+
+class _Missing(NamedTuple):
+    """The cards a page lacks in the cache."""
+
+    entries: list[int]  # entries without a card (post or repost: unknown until the graph says)
+    posts: list[int]  # posts the found entries show
+    users: list[int]  # profiles of authors and sharers
 
 
 # Entries whose shape (post, author, sharer) this process remembers: a few pages of each active reader.
@@ -61,12 +77,18 @@ class _Shape(NamedTuple):
 
 class EntryHydrator:
     def __init__(
-        self, graph: Graph, redis: Redis | RedisCluster, cards: PostCards, states: ViewerStates
+        self,
+        graph: Graph,
+        redis: Redis | RedisCluster,
+        cards: PostCards,
+        states: ViewerStates,
+        home: Timelines,
     ) -> None:
         self._graph = graph
         self._redis = redis
         self._cards = cards
         self._states = states
+        self._home = home
         self._shapes: LRUCache[int, _Shape] = LRUCache(SHAPES_REMEMBERED)
 
     async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
@@ -74,9 +96,15 @@ class EntryHydrator:
         posts: dict[int, Card] = {}  # cards read so far: the graph path does not read them again
         users: dict[int, Card] = {}
         cached = await self._from_cache(entry_ids, viewer_id, posts, users)
+        if isinstance(cached, _Missing):
+            gone = await self._load_missing(cached, viewer_id)
+            entry_ids = [e for e in entry_ids if e not in gone]
+            if not entry_ids:
+                return []
+            cached = await self._from_cache(entry_ids, viewer_id, posts, users)
         if isinstance(cached, list):
             return cached
-        if cached is _Fallback.CARD_MISSING:  # the state was not looked at: one cold read warms both
+        if isinstance(cached, _Missing):  # the state may not have been looked at: one read warms both
             rows, state_cached = await asyncio.gather(
                 self._through_graph(entry_ids, viewer_id, posts, users), self._states.cached(viewer_id)
             )
@@ -89,7 +117,7 @@ class EntryHydrator:
 
     async def _from_cache(
         self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
-    ) -> list[Record] | _Fallback:
+    ) -> list[Record] | _Fallback | _Missing:
         """The page from the caches alone, or why not; the post and profile cards read are left in
         ``posts`` and ``users``. When every entry's shape is remembered, all cards and the viewer's
         flags are asked at once (two commands, one wait); otherwise the entries' cards come first."""
@@ -100,7 +128,7 @@ class EntryHydrator:
         shares = {e: c for e, c in entries.items() if "share_of" in c}
         posts.update((e, c) for e, c in entries.items() if "share_of" not in c)
         if len(entries) < len(entry_ids):
-            return _Fallback.CARD_MISSING
+            return _Missing([e for e in entry_ids if e not in entries], [], [])
         wanted = _unique(shares[e]["share_of"] if e in shares else e for e in entry_ids)
         sharers = [s["sharer_id"] for s in shares.values()]
         reposted = [p for p in wanted if p not in posts]
@@ -113,15 +141,17 @@ class EntryHydrator:
         if flags is None:
             return _Fallback.NO_VIEWER_STATE
         if len(found_users) < len(people) or any(p not in posts for p in wanted):
-            return _Fallback.CARD_MISSING
+            return _missing([], wanted, posts, people, users)
         more_people = [u for u in _authors(wanted, posts, sharers) if u not in users]
         if more_people:  # the authors of reposted posts
             (_, more_users), more_flags = await self._cards_and_flags(
                 viewer_id, ([], more_people), ([], more_people)
             )
             users.update(more_users)
-            if more_flags is None or len(more_users) < len(more_people):
-                return _Fallback.CARD_MISSING
+            if more_flags is None:
+                return _Fallback.NO_VIEWER_STATE
+            if len(more_users) < len(more_people):
+                return _missing([], [], posts, more_people, users)
             flags.hidden.update(more_flags.hidden)
         return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
 
@@ -132,7 +162,7 @@ class EntryHydrator:
         viewer_id: int,
         posts: dict[int, Card],
         users: dict[int, Card],
-    ) -> list[Record] | _Fallback:
+    ) -> list[Record] | _Fallback | _Missing:
         wanted = _unique(s.post_id for s in shapes)
         people = _unique([s.author_id for s in shapes] + [s.sharer_id for s in shapes if s.sharer_id])
         (found, found_users), flags = await self._cards_and_flags(
@@ -143,10 +173,9 @@ class EntryHydrator:
         users.update(found_users)
         if flags is None:
             return _Fallback.NO_VIEWER_STATE
-        if any(e not in found for e in entry_ids) or any(p not in posts for p in wanted):
-            return _Fallback.CARD_MISSING
-        if len(found_users) < len(people):
-            return _Fallback.CARD_MISSING
+        missing_entries = [e for e in entry_ids if e not in found]
+        if missing_entries or len(found_users) < len(people) or any(p not in posts for p in wanted):
+            return _missing(missing_entries, wanted, posts, people, users)
         return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
 
     async def _cards_and_flags(
@@ -185,6 +214,24 @@ class EntryHydrator:
             sharer = share["sharer_id"] if share else None
             self._shapes[entry_id] = _Shape(post["id"], post["author_id"], sharer)
 
+    async def _load_missing(self, missing: _Missing, viewer_id: int) -> set[int]:
+        """Read the missing cards from the graph and fill the cache with them; returns the missing
+        entries the graph no longer has, after taking the older ones out of the viewer's timeline."""
+        cards = await feed_graph.entry_cards(
+            self._graph, _unique([*missing.entries, *missing.posts]), missing.users
+        )
+        await self._fill(cards.posts + cards.shares, cards.users)
+        found = cards.found()
+        gone = {e for e in missing.entries if e not in found}
+        settled = min_id_for_ms(now_ms() - GONE_REPAIR_AGE_MS)
+        old_gone = sorted(e for e in gone if e < settled)
+        if old_gone:
+            try:
+                await self._home.remove(viewer_id, old_gone)
+            except (RedisError, OSError) as exc:  # the graph path drops them meanwhile
+                log.warning("gone entries left in the timeline of %s: %s", viewer_id, exc)
+        return gone
+
     async def _through_graph(
         self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
     ) -> list[Record]:
@@ -215,27 +262,15 @@ class EntryHydrator:
             for entry_id, s in view.shares.items()
         ]
         if missing_posts or missing_users:
-            await self._load(missing_posts, missing_users, posts, users, share_cards)
+            found = await feed_graph.entry_cards(self._graph, missing_posts, missing_users)
+            posts.update((c["id"], c) for c in found.posts)
+            users.update((c["id"], c) for c in found.users)
+            await self._fill(found.posts + share_cards, found.users)
         elif share_cards:
             await self._fill(share_cards, [])
         for entry_id in view.visible:
             self._remember_shape(entry_id, view.shares.get(entry_id), posts)
         return [row for e in view.visible if (row := _graph_row(e, view, posts, users)) is not None]
-
-    async def _load(
-        self,
-        post_ids: list[int],
-        user_ids: list[int],
-        posts: dict[int, Card],
-        users: dict[int, Card],
-        share_cards: list[Card],
-    ) -> None:
-        """Cache misses: read them from the graph (with the authors of those posts), use them, and fill
-        the cache for the next reader."""
-        found_posts, found_users = await feed_graph.post_cards(self._graph, post_ids, user_ids)
-        posts.update((c["id"], c) for c in found_posts)
-        users.update((c["id"], c) for c in found_users)
-        await self._fill(found_posts + share_cards, found_users)
 
     async def _fill(self, posts: list[Card], users: list[Card]) -> None:
         try:
@@ -252,6 +287,12 @@ class EntryHydrator:
             await self._states.fill(viewer_id, cutoff, state.liked, state.shared, state.hidden)
         except (RedisError, OSError) as exc:
             log.warning("viewer state of %s not cached: %s", viewer_id, exc)
+
+
+def _missing(
+    entries: list[int], wanted: list[int], posts: dict[int, Card], people: list[int], users: dict[int, Card]
+) -> _Missing:
+    return _Missing(entries, [p for p in wanted if p not in posts], [u for u in people if u not in users])
 
 
 def _cached_row(

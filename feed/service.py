@@ -75,7 +75,7 @@ class FeedService:
                 pulls,
                 pull_heads,
                 pull_cache,
-                EntryHydrator(graph, redis, cards, viewer_states),
+                EntryHydrator(graph, redis, cards, viewer_states, home),
             ),
             fanout=FanOut(
                 graph,

@@ -19,7 +19,7 @@ _AUTHOR_RECENT = cypher("feed/author_recent_entries")
 _REBUILD_TIMELINE = cypher("feed/rebuild_timeline")
 _HYDRATE = cypher("feed/hydrate_entries")
 _FILTER = cypher("feed/filter_entries")
-_POST_CARDS = cypher("feed/post_cards")
+_ENTRY_CARDS = cypher("feed/entry_cards")
 _VIEWER_STATE = cypher("feed/viewer_state")
 _POST_COUNTS = cypher("feed/post_counts")
 _TOUCH_FEED_READ = cypher("feed/touch_feed_read")
@@ -163,14 +163,26 @@ async def filter_entries(graph: Graph, entry_ids: list[int], viewer_id: int) -> 
     return ViewerEntries(row["visible"], set(row["liked"]), set(row["shared"]), shares)
 
 
-async def post_cards(
-    graph: Graph, post_ids: list[int], user_ids: list[int]
-) -> tuple[list[Record], list[Record]]:
-    """What every viewer sees alike of these posts (with media) and users; ids that are gone are left out."""
-    rows = await graph.read(_POST_CARDS, post_ids=post_ids, user_ids=user_ids)
+@dataclass(frozen=True)
+class EntryCards:
+    """The post cache's cards of some feed entries (``feed/entry_cards``)."""
+
+    posts: list[Record]  # the posts among the entries, and the posts the reposts show
+    shares: list[Record]  # the reposts among the entries: id, share_of, sharer_id, quote, shared_at
+    users: list[Record]  # the profiles asked for, and those of the posts' authors and the sharers
+
+    def found(self) -> set[int]:
+        """The entry ids that exist (as a post or a repost)."""
+        return {c["id"] for c in self.posts} | {c["id"] for c in self.shares}
+
+
+async def entry_cards(graph: Graph, entry_ids: list[int], user_ids: list[int]) -> EntryCards:
+    """What every viewer sees alike of these entries (post or repost ids; media included) and users,
+    with every profile the entries show; ids that are gone are left out."""
+    rows = await graph.read(_ENTRY_CARDS, entry_ids=entry_ids, user_ids=user_ids)
     if not rows:
-        return [], []
-    return rows[0]["posts"], rows[0]["users"]
+        return EntryCards([], [], [])
+    return EntryCards(rows[0]["posts"], rows[0]["shares"], rows[0]["users"])
 
 
 @dataclass(frozen=True)

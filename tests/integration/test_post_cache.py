@@ -1,6 +1,7 @@
 """The post cache and viewer state behind feed hydration, against real Neo4j and Redis: cards are
 shared by viewers, writes are seen at once, a fill cannot resurrect a forgotten card, counts keep the
-newest commit, a warm page needs no Neo4j, and a crash between a commit and the API's cache update is
+newest commit, a warm page needs no Neo4j, a page missing some cards reads only those from the graph
+(and forgets entries the graph no longer has), and a crash between a commit and the API's cache update is
 repaired (by the worker from the outbox, or by the tombstone laid before the commit)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -16,7 +18,9 @@ from cache.post_cards import HOLD_OFF_MS
 from core.clock import now_ms
 from core.ids import new_id
 from core.settings import Settings
+from feed import hydration
 from feed.worker import Worker
+from graph.queries import CypherQuery
 from graph.repositories import interactions
 from tests.conftest import Account, app_services, create_post, run
 from tests.integration.test_degraded import _free_port
@@ -252,3 +256,73 @@ def test_a_crash_after_a_like_commit_leaves_no_stale_viewer_state(
     assert feed_posts(client, reader)[post_id]["is_liked"] is True  # graph path: the state is forgotten
     time.sleep(HOLD_OFF_MS / 1000 + 0.1)
     assert warm(client, reader)[post_id]["is_liked"] is True  # refilled after the commit, then cached
+
+
+def graph_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the read queries the app's graph runs from now on (still run by the real Neo4j)."""
+    graph = app_services(client).graph
+    asked: list[str] = []
+    real_read = graph.read
+
+    async def read(query: CypherQuery, **params: Any) -> list[dict[str, Any]]:
+        asked.append(query.name)
+        return await real_read(query, **params)
+
+    monkeypatch.setattr(graph, "read", read)
+    return asked
+
+
+def home_entries(client: TestClient, reader: Account) -> list[int]:
+    home = app_services(client).feed.home
+    return run(client, lambda: home.page(int(reader.user_id), None, 100)).entries
+
+
+def test_a_page_missing_some_cards_reads_only_those_from_the_graph(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, sharer, reader = make_user(), make_user(), make_user()
+    follow(client, reader, author)
+    follow(client, reader, sharer)
+    shared, plain = create_post(client, author, "shared"), create_post(client, author, "plain")
+    response = client.post(f"/api/v1/posts/{shared}/share", json={"quote": "see"}, headers=sharer.headers)
+    assert response.status_code == 200, response.text
+    drain(client)
+    expected = warm(client, reader)
+    assert expected[shared]["shared_by"]["user_id"] == sharer.user_id
+    (repost,) = set(home_entries(client, reader)) - {int(shared), int(plain)}
+    cards = app_services(client).feed.cards
+    # Expired: a post's card, the repost's card and the sharer's profile.
+    expired = [cards.post_key(int(plain)), cards.post_key(repost), cards.user_key(int(sharer.user_id))]
+    run(client, lambda: app_services(client).redis.delete(*expired))
+    asked = graph_reads(client, monkeypatch)
+    assert feed_posts(client, reader) == expected
+    assert asked == ["feed/entry_cards"]  # not the per-viewer graph check of the whole page
+    asked.clear()
+    assert feed_posts(client, reader) == expected
+    assert asked == []  # the cards are back in the cache
+
+
+def test_a_deleted_accounts_entries_leave_the_page_and_then_the_readers_timeline(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leaving, staying, reader = make_user(), make_user(), make_user()
+    follow(client, reader, leaving)
+    follow(client, reader, staying)
+    gone, kept = create_post(client, leaving, "soon gone"), create_post(client, staying, "kept")
+    drain(client)
+    assert set(warm(client, reader)) == {gone, kept}
+    response = client.request(
+        "DELETE", "/api/v1/users/me", json={"password": "correct horse"}, headers=leaving.headers
+    )
+    assert response.status_code == 204, response.text
+    drain(client)
+    assert int(gone) in home_entries(client, reader)  # the graph no longer knows who followed them
+    assert set(feed_posts(client, reader)) == {kept}
+    # Younger than GONE_REPAIR_AGE_MS: it might be a new post a lagging replica has not seen yet.
+    assert int(gone) in home_entries(client, reader)
+    monkeypatch.setattr(hydration, "GONE_REPAIR_AGE_MS", 0)
+    assert set(feed_posts(client, reader)) == {kept}
+    assert home_entries(client, reader) == [int(kept)]
+    asked = graph_reads(client, monkeypatch)
+    assert set(feed_posts(client, reader)) == {kept}
+    assert asked == []
