@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tune_gc(settings.gc_gen0_threshold)  # after start-up's allocations, which it freezes
         try:
             services.start_preparing()
+            services.start_following_pull_lists()
             yield
         finally:
             await services.close()

@@ -53,6 +53,7 @@ class Services:
     likes: LikeBatcher  # group commit of concurrent likes per post
     prepared: asyncio.Event = field(default_factory=asyncio.Event)
     _prepare_task: asyncio.Task[None] | None = None
+    _pull_lists_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -95,6 +96,12 @@ class Services:
         is down: the API starts (and /readyz says what is missing) without waiting for them."""
         self._prepare_task = asyncio.create_task(self._prepare_until_done(), name="prepare-dependencies")
 
+    def start_following_pull_lists(self) -> None:
+        """Forget cached heads of celebrities' pull lists as soon as another process changes them."""
+        self._pull_lists_task = asyncio.create_task(
+            self.feed.pull_heads.follow_changes(self.realtime_hub), name="pull-list-changes"
+        )
+
     async def _try_prepare(self) -> bool:
         try:
             await self.graph.apply_schema()
@@ -114,8 +121,10 @@ class Services:
             await asyncio.sleep(PREPARE_RETRY_SECONDS)
 
     async def close(self) -> None:
-        if self._prepare_task is not None:
-            self._prepare_task.cancel()
+        tasks = [t for t in (self._prepare_task, self._pull_lists_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.realtime_hub.close()
         await self.push_sender.close()
         await self.likes.close()  # before the clients its batches use

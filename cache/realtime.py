@@ -55,6 +55,11 @@ def author_channel(author_id: int) -> str:
     return f"rt:a:{{{author_id}}}"
 
 
+# Announces that a celebrity's pull list changed, so every API process drops its copy of the list's
+# head at once (feed/pull_heads.py) instead of when the copy expires.
+PULL_LISTS_CHANNEL = "ph:changed"
+
+
 def _presence_key(user_id: int) -> str:
     return f"on:{{{user_id}}}"
 
@@ -86,6 +91,11 @@ class RealtimeBus:
     async def to_author_followers(self, author_id: int, type_: str, data: dict[str, Any]) -> None:
         """One event for every follower of a celebrity, through the author's channel."""
         await self._log_and_publish([author_channel(author_id)], RealtimeEvent(new_id(), type_, data))
+
+    async def pull_list_changed(self, author_id: int) -> None:
+        """Tell every API process (published only: nobody catches up on it later, heads expire anyway)."""
+        event = RealtimeEvent(new_id(), "pull_list_changed", {"author_id": str(author_id)})
+        await self._redis.execute_command("PUBLISH", PULL_LISTS_CHANNEL, event.encode())
 
     async def _log_and_publish(self, channels: list[str], event: RealtimeEvent) -> None:
         if not channels:
@@ -133,10 +143,10 @@ class RealtimeHub:
         async with self._lock:
             pubsub = await self._ensure_started()
             new = [c for c in channels if c not in self._queues]
+            if new:  # first, so that a failure leaves no channel taken for subscribed
+                await pubsub.subscribe(*new)
             for channel in channels:
                 self._queues.setdefault(channel, set()).add(queue)
-            if new:
-                await pubsub.subscribe(*new)
         return queue
 
     async def unsubscribe(self, channels: list[str], queue: asyncio.Queue[RealtimeEvent]) -> None:
@@ -154,8 +164,13 @@ class RealtimeHub:
 
     async def _ensure_started(self) -> PubSub:
         if self._pubsub is None:
-            self._pubsub = self._redis.pubsub()
-            await self._pubsub.subscribe("rt:hub")  # a channel from the start keeps the reader waiting
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe("rt:hub")  # a channel from the start keeps the reader waiting
+            except BaseException:  # Redis is down: the next subscriber tries again from scratch
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                raise
+            self._pubsub = pubsub
             self._reader = asyncio.create_task(self._read(), name="realtime-hub")
         return self._pubsub
 

@@ -105,8 +105,8 @@ class Settings(BaseSettings):
     # on the reader's next read (at 60 s: one per active reader per minute, which in the benchmark
     # came in waves that cut throughput by a quarter).
     pull_cache_ttl_seconds: int = Field(default=600, ge=1)
-    # How long a process keeps the newest entries of a celebrity's pull list it read (0: not kept): a
-    # celebrity's post reaches readers served by other processes up to this much later.
+    # How long a process keeps the newest entries of a celebrity's pull list it read (0: not kept).
+    # Changes are announced over pub/sub and forget every copy at once; this bounds a lost announcement.
     pull_head_cache_ms: int = Field(default=1000, ge=0)
     # The post cache (posts, reposts, profiles) and viewer states (likes, shares, blocks, mutes) live
     # this long after they are filled; writes forget them at once (cards are also repaired from the

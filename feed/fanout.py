@@ -14,6 +14,8 @@ import asyncio
 import logging
 import secrets
 
+from redis.exceptions import RedisError
+
 from cache.events import Event
 from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
@@ -94,9 +96,9 @@ class FanOut:
         if state is None:  # the author is gone
             return 0
         pull_feed, pull_since = await self._apply_transition(author_id, state)
-        # A no-op unless the author has a pull list; when it changed, this process's copy of its head goes.
+        # A no-op unless the author has a pull list; when it changed, the copies of its head go.
         if await self._pulls.push(entry_id, [author_id]):
-            self._pull_heads.forget(author_id)
+            await self._pull_list_changed(author_id)
         if not self._policy.pushes(pull_feed, pull_since, now_ms()):
             await self._bus.to_author_followers(author_id, "new_post", news)
             return 1
@@ -115,7 +117,7 @@ class FanOut:
         gone = {"entry_id": str(entry_id), "post_id": str(post_id or entry_id), "by": str(author_id)}
         await self._home.unpush(entry_id, [author_id])
         await self._pulls.unpush(entry_id, [author_id])
-        self._pull_heads.forget(author_id)
+        await self._pull_list_changed(author_id)
         await self._bus.to_author_followers(author_id, "post_deleted", gone)
         await self._tell_present([author_id], "post_deleted", gone)
         batches = feed_graph.follower_batches(self._graph, author_id, self._batch_size)
@@ -152,7 +154,7 @@ class FanOut:
             await self._pulls.rebuild(
                 author_id, lambda: feed_graph.author_recent_entries(self._graph, author_id, self._pulls.cap)
             )
-            self._pull_heads.forget(author_id)
+            await self._pull_list_changed(author_id)
             await feed_graph.set_pull_feed(self._graph, author_id, True, now)
             await self._forget_pull_caches(author_id)
             log.info("author %s now pulled at read time (%s followers)", author_id, state.follower_count)
@@ -170,10 +172,19 @@ class FanOut:
             await feed_graph.set_pull_feed(self._graph, author_id, False, now)
             await self._forget_pull_caches(author_id)
             await self._pulls.drop(author_id)
-            self._pull_heads.forget(author_id)
+            await self._pull_list_changed(author_id)
             log.info("author %s pushed on write again (%s followers)", author_id, state.follower_count)
             return False, None
         return state.pull_feed, state.pull_since
+
+    async def _pull_list_changed(self, author_id: int) -> None:
+        """This process's copy of the list's head goes at once; the other processes' when they hear
+        of it. Not heard (Redis failing here), their copies expire within FEEDGRAPH_PULL_HEAD_CACHE_MS."""
+        self._pull_heads.forget(author_id)
+        try:
+            await self._bus.pull_list_changed(author_id)
+        except (RedisError, OSError) as exc:
+            log.warning("change of the pull list of %s not announced: %s", author_id, exc)
 
     async def _forget_pull_caches(self, author_id: int) -> None:
         async for batch in feed_graph.follower_batches(self._graph, author_id, self._batch_size):

@@ -5,24 +5,34 @@ with 100M followers would put a large share of all feed reads on the one shard h
 hot key), and each list costs a script call on the read path (a feed read of the benchmark's viewers
 asks for six). A process keeps the head of each list it read for ``ttl_ms``
 (FEEDGRAPH_PULL_HEAD_CACHE_MS, 1 s by default): a celebrity's post then reaches followers served by
-other processes up to that much later, the same order of time an ordinary author's post takes to be
-pushed to 50k followers. A change made by this process (its fan-out) forgets the head at once, so a
-process that writes and then reads sees its write."""
+other processes up to that much later at worst, the same order of time an ordinary author's post takes
+to be pushed to 50k followers. Normally much sooner: a change made by a process's fan-out forgets that
+process's head at once and is announced on a pub/sub channel, and every API process forgets its head
+when it hears of it (:meth:`PullHeads.follow_changes`). A lost announcement (the subscription was down)
+leaves the lifetime as the bound."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
 from cachetools import TTLCache
+from redis.exceptions import RedisError
 
+from cache.realtime import PULL_LISTS_CHANNEL, RealtimeHub
 from cache.timeline import TimelinePage, Timelines, TimelineState
+
+log = logging.getLogger(__name__)
 
 # Entries kept per head: the first page of a feed examines 24 per source (reader.py's _round_size for
 # 20 posts); 64 answer the first pages of most feeds.
 HEAD_SIZE = 64
 # Heads a process keeps (the least recently used go first): ~1 KB each.
 MAX_HEADS = 20_000
+# Between attempts to subscribe to the announcements while Redis is down.
+_SUBSCRIBE_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,22 @@ class PullHeads:
         self._generation += 1
         if self._heads is not None:
             self._heads.pop(author_id, None)
+
+    async def follow_changes(self, hub: RealtimeHub) -> None:
+        """Forget the heads whose lists another process announces changed (``RealtimeBus.
+        pull_list_changed``); runs until cancelled."""
+        if self._heads is None:
+            return
+        while True:
+            try:
+                changes = await hub.subscribe([PULL_LISTS_CHANNEL])
+                break
+            except (RedisError, OSError) as exc:  # heads expire on their own meanwhile
+                log.warning("pull-list announcements not heard yet (%s); retrying", exc)
+                await asyncio.sleep(_SUBSCRIBE_RETRY_SECONDS)
+        while True:
+            event = await changes.get()
+            self.forget(int(event.data["author_id"]))
 
 
 def _answer(head: _Head, before: int | None, count: int) -> TimelinePage | None:

@@ -1,5 +1,6 @@
 """The per-process heads of celebrity pull lists (feed/pull_heads.py) against a real Redis: they answer
-like the lists do, keep nothing past their lifetime, and a change made meanwhile is never hidden."""
+like the lists do, keep nothing past their lifetime, a change made meanwhile is never hidden, and a
+change made by another process's fan-out reaches them at once."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import asyncio
 import time
 
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
+from api.app import create_app
+from cache.realtime import RealtimeBus, RealtimeHub
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.ids import new_id
+from core.settings import Settings
 from feed.pull_heads import HEAD_SIZE, PullHeads
-from tests.conftest import app_services, run
+from feed.service import FeedService
+from tests.conftest import app_services, create_post, register, run, wait_until_prepared
+from tests.integration.test_degraded import PrivateRedis, private_redis  # noqa: F401 (a fixture)
+from tests.integration.test_feed import drain, feed_ids, follow
 
 
 class _CountingLists(Timelines):
@@ -116,3 +124,64 @@ def test_no_lifetime_means_every_read_goes_to_redis(client: TestClient) -> None:
 
     run(client, twice)
     assert lists.read_from_redis == 2
+
+
+def test_a_change_made_by_another_process_reaches_this_processes_heads_at_once(settings: Settings) -> None:
+    # Heads live a minute here: only the announcement can show this process the new post in time.
+    tuned = settings.model_copy(
+        update={"celebrity_threshold": 1, "pull_cache_ttl_seconds": 1, "pull_head_cache_ms": 60_000}
+    )
+    with TestClient(create_app(tuned)) as client:
+        wait_until_prepared(client)
+        star, reader = register(client), register(client)
+        follow(client, reader, star)
+        feed_ids(client, reader)
+        first = create_post(client, star, "the switching post")
+        drain(client)  # one follower is enough here: the star is pulled from now on
+        time.sleep(2.1)  # past the grace period (cache TTL 1 s + 1 s margin): pushes stop
+        assert feed_ids(client, reader) == [first]  # this process now holds the head of the star's list
+        second = create_post(client, star, "delivered by another process")
+        services = app_services(client)
+        other = FeedService.build(tuned, services.graph, services.redis)  # its own heads, as a worker's
+        run(client, lambda: other.fanout.deliver(int(star.user_id), int(second), "public"))
+        deadline = time.monotonic() + 2
+        while feed_ids(client, reader) != [second, first] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert feed_ids(client, reader) == [second, first]
+
+
+def test_heads_hear_of_changes_once_redis_is_back_after_starting_without_it(
+    private_redis: PrivateRedis,  # noqa: F811 (the fixture)
+) -> None:
+    private_redis.stop()
+    url = f"redis://127.0.0.1:{private_redis.port}/0"
+    author, older, newer = new_id(), new_id(), new_id()
+
+    async def scenario() -> list[int]:
+        redis = Redis.from_url(url, socket_connect_timeout=1)
+        hub = RealtimeHub(Redis.from_url(url, socket_connect_timeout=1))
+        lists = Timelines(redis, prefix="ap", cap=200, ttl_seconds=60)
+        heads = PullHeads(lists, ttl_ms=60_000)
+        follower = asyncio.create_task(heads.follow_changes(hub))
+        try:
+            await asyncio.sleep(0.3)  # the first subscription attempt has failed
+            await asyncio.to_thread(private_redis.start)
+            await _lists_of(lists, {author: 0})
+            await lists.push(older, [author])
+            assert (await heads.page_many([author], None, 10))[0].entries == [older]  # kept for a minute
+            await lists.push(newer, [author])
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                await RealtimeBus(redis).pull_list_changed(author)  # once the subscription is back
+                entries = (await heads.page_many([author], None, 10))[0].entries
+                if entries != [older]:
+                    return entries
+                await asyncio.sleep(0.1)
+            return entries
+        finally:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+            await hub.close()
+            await redis.aclose()
+
+    assert asyncio.run(scenario()) == [newer, older]
