@@ -67,13 +67,15 @@ class CoalescedCommands:
                 again = await self._pipeline([batch[i][0] for i in lost])
                 for i, reply in zip(lost, again, strict=True):
                     replies[i] = reply
-        except BaseException as exc:  # the connection failed (or shutdown cancelled us): tell everyone
+        except Exception as exc:  # the connection failed: every caller of the batch gets the error
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
             return
+        except BaseException:  # cancelled (shutdown): so are the callers' waits
+            for _, future in batch:
+                future.cancel()
+            raise
         for (_, future), reply in zip(batch, replies, strict=True):
             if future.done():  # its request was cancelled meanwhile
                 continue

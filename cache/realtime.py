@@ -143,24 +143,33 @@ class RealtimeHub:
         async with self._lock:
             pubsub = await self._ensure_started()
             new = [c for c in channels if c not in self._queues]
-            if new:  # first, so that a failure leaves no channel taken for subscribed
-                await pubsub.subscribe(*new)
-            for channel in channels:
+            for channel in channels:  # before subscribing: the reader may get a message meanwhile
                 self._queues.setdefault(channel, set()).add(queue)
+            if new:
+                try:
+                    await pubsub.subscribe(*new)
+                except BaseException:  # no channel may stay taken for subscribed
+                    self._release(channels, queue)
+                    raise
         return queue
 
     async def unsubscribe(self, channels: list[str], queue: asyncio.Queue[RealtimeEvent]) -> None:
         async with self._lock:
-            gone = []
-            for channel in channels:
-                holders = self._queues.get(channel)
-                if holders is not None:
-                    holders.discard(queue)
-                    if not holders:
-                        del self._queues[channel]
-                        gone.append(channel)
+            gone = self._release(channels, queue)
             if gone and self._pubsub is not None:
                 await self._pubsub.unsubscribe(*gone)
+
+    def _release(self, channels: list[str], queue: asyncio.Queue[RealtimeEvent]) -> list[str]:
+        """Take ``queue`` off these channels; returns the channels nobody listens to any more."""
+        gone = []
+        for channel in channels:
+            holders = self._queues.get(channel)
+            if holders is not None:
+                holders.discard(queue)
+                if not holders:
+                    del self._queues[channel]
+                    gone.append(channel)
+        return gone
 
     async def _ensure_started(self) -> PubSub:
         if self._pubsub is None:

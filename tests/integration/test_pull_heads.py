@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
@@ -18,7 +19,7 @@ from core.settings import Settings
 from feed.pull_heads import HEAD_SIZE, PullHeads
 from feed.service import FeedService
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
-from tests.integration.test_degraded import PrivateRedis, private_redis  # noqa: F401 (a fixture)
+from tests.integration.test_degraded import PrivateRedis
 from tests.integration.test_feed import drain, feed_ids, follow
 
 
@@ -150,10 +151,8 @@ def test_a_change_made_by_another_process_reaches_this_processes_heads_at_once(s
         assert feed_ids(client, reader) == [second, first]
 
 
-def test_heads_hear_of_changes_once_redis_is_back_after_starting_without_it(
-    private_redis: PrivateRedis,  # noqa: F811 (the fixture)
-) -> None:
-    private_redis.stop()
+def test_heads_hear_of_changes_once_redis_is_back_after_starting_without_it(tmp_path: Path) -> None:
+    private_redis = PrivateRedis(tmp_path)  # not started yet: this process starts without Redis
     url = f"redis://127.0.0.1:{private_redis.port}/0"
     author, older, newer = new_id(), new_id(), new_id()
 
@@ -183,5 +182,6 @@ def test_heads_hear_of_changes_once_redis_is_back_after_starting_without_it(
             await asyncio.gather(follower, return_exceptions=True)
             await hub.close()
             await redis.aclose()
+            private_redis.stop()
 
     assert asyncio.run(scenario()) == [newer, older]
