@@ -26,6 +26,7 @@ from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
+from cache.exchange import exchange
 from cache.scripts import LuaScript, with_scripts
 from cache.slot_tags import tag_for_slot
 from core.clock import now_ms
@@ -79,9 +80,15 @@ class Timelines:
         self.ttl_seconds = ttl_seconds
 
     async def _run(self, script: LuaScript, keys: Sequence[str | bytes], *args: int | str) -> Any:
-        return await with_scripts(
-            self._redis, _SCRIPTS, lambda: self._redis.evalsha(script.sha, len(keys), *keys, *args)
-        )
+        redis = self._redis
+        if isinstance(redis, RedisCluster):
+            return await with_scripts(
+                redis, _SCRIPTS, lambda: redis.evalsha(script.sha, len(keys), *keys, *args)
+            )
+        # On every feed read (the home page): the leaner exchange of cache/exchange.py.
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        replies = await with_scripts(redis, _SCRIPTS, lambda: exchange(redis, [command]))
+        return replies[0]
 
     async def _run_many(
         self, script: LuaScript, calls: Sequence[tuple[Sequence[str | bytes], tuple[int | str, ...]]]
