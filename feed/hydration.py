@@ -292,6 +292,7 @@ class EntryHydrator:
 def _missing(
     entries: list[int], wanted: list[int], posts: dict[int, Card], people: list[int], users: dict[int, Card]
 ) -> _Missing:
+    """What a page lacks: these entries' cards, and the wanted posts and people not read so far."""
     return _Missing(entries, [p for p in wanted if p not in posts], [u for u in people if u not in users])
 
 

@@ -3,7 +3,7 @@
 // Entries that are gone (deleted post, withdrawn share) or hidden (visibility, a block either way with
 // the author or the sharer, a muted author or sharer) are left out. What every viewer sees alike
 // (content, counts, media, profiles) comes from the post cache (cache/post_cards.py), or from
-// feed/post_cards.cypher on a miss.
+// feed/entry_cards.cypher on a miss.
 // Parameters: $ids (list of ints), $viewer_id (int).
 // Columns (one row): visible (list of entry ids, in the given order), liked (list of post ids),
 // shared (list of post ids), shares (list of [entry_id, post_id, sharer_id, quote, shared_at] for the
