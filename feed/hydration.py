@@ -127,9 +127,11 @@ class EntryHydrator:
         entries, _ = await self._cards.get(entry_ids, [])
         shares = {e: c for e, c in entries.items() if "share_of" in c}
         posts.update((e, c) for e, c in entries.items() if "share_of" not in c)
-        if len(entries) < len(entry_ids):
-            return _Missing([e for e in entry_ids if e not in entries], [], [])
-        wanted = _unique(shares[e]["share_of"] if e in shares else e for e in entry_ids)
+        # An entry without a card names no post or author yet; the others' cards are still read, so
+        # that one graph read can bring everything the page lacks.
+        missing_entries = [e for e in entry_ids if e not in entries]
+        known = [e for e in entry_ids if e in entries]
+        wanted = _unique(shares[e]["share_of"] if e in shares else e for e in known)
         sharers = [s["sharer_id"] for s in shares.values()]
         reposted = [p for p in wanted if p not in posts]
         people = _authors(wanted, posts, sharers)
@@ -140,8 +142,8 @@ class EntryHydrator:
         users.update(found_users)
         if flags is None:
             return _Fallback.NO_VIEWER_STATE
-        if len(found_users) < len(people) or any(p not in posts for p in wanted):
-            return _missing([], wanted, posts, people, users)
+        if missing_entries or len(found_users) < len(people) or any(p not in posts for p in wanted):
+            return _missing(missing_entries, wanted, posts, people, users)
         more_people = [u for u in _authors(wanted, posts, sharers) if u not in users]
         if more_people:  # the authors of reposted posts
             (_, more_users), more_flags = await self._cards_and_flags(
