@@ -27,12 +27,10 @@ async def cards_and_flags(
     flag_ids: tuple[list[int], list[int]],
 ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
     """``cards.get(*card_ids)`` (post ids, user ids) and ``states.flags(viewer_id, *flag_ids)``."""
-    keys = [] if isinstance(redis, RedisCluster) else cards.keys(*card_ids)
-    if isinstance(redis, RedisCluster) or not keys:  # cards.get builds its own keys (or has none)
+    if isinstance(redis, RedisCluster) or not (keys := cards.keys(*card_ids)):
         return await asyncio.gather(cards.get(*card_ids), states.flags(viewer_id, *flag_ids))
-    standalone = redis  # narrowed, for the closure
     command = states.flags_command(viewer_id, *flag_ids)
     values, raw = await with_scripts(
-        redis, SCRIPTS, lambda: exchange(standalone, [("MGET", *keys), ("EVALSHA", *command)])
+        redis, SCRIPTS, lambda: exchange(redis, [("MGET", *keys), ("EVALSHA", *command)])
     )
     return cards.parse(*card_ids, values), states.parse_flags(raw, *flag_ids)
