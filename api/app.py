@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.hot_paths import HotPaths
 from api.routes import (
     auth,
     feed,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(HotPaths, prefix=API_PREFIX)
     app.include_router(health.router)
     for module in (feed, posts, auth, users, suggestions, media, search, notifications, stream):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -64,12 +64,17 @@ class _BearerWriter(_BearerViewer):
     async def __call__(self, request: HTTPConnection) -> int:  # type: ignore[override]
         user_id = await super().__call__(request)
         services: Services = request.app.state.services
-        retry_after = await services.rate_limiter.hit(user_id)
-        if retry_after is not None:
-            raise RateLimited(
-                f"too many writes; retry in {retry_after}s", headers={"Retry-After": str(retry_after)}
-            )
+        await count_write(services, user_id)
         return user_id
+
+
+async def count_write(services: Services, user_id: int) -> None:
+    """One write against the user's rate limit; 429 with Retry-After past it."""
+    retry_after = await services.rate_limiter.hit(user_id)
+    if retry_after is not None:
+        raise RateLimited(
+            f"too many writes; retry in {retry_after}s", headers={"Retry-After": str(retry_after)}
+        )
 
 
 Writer = Annotated[int, Depends(_BearerWriter())]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from api.deps import CurrentUser, ServicesDep
 from api.pagination import cursor_one
-from api.schemas.common import Cursor, Limit
+from api.schemas.common import PAGE_SIZE_DEFAULT, Cursor, Limit
 from api.schemas.posts import FeedItemOut, FeedPageOut
 from api.services import Services
 from core.cursor import encode_cursor
@@ -19,13 +19,17 @@ router = APIRouter(tags=["feed"])
 async def home_feed(
     services: ServicesDep,
     viewer: CurrentUser,
-    limit: Limit = 20,
+    limit: Limit = PAGE_SIZE_DEFAULT,
     before: Cursor = None,
 ) -> Response:
     """Newest first: followed accounts' posts and reposts (pushed or, for celebrities, pulled) and
     the viewer's own, without what the viewer may not see or has muted."""
-    page = await services.feed.reader.read(viewer, cursor_one(before), limit)
-    return feed_page_response(services, page)
+    return await read_home_feed(services, viewer, limit, cursor_one(before))
+
+
+async def read_home_feed(services: Services, viewer: int, limit: int, before: int | None) -> Response:
+    """The route's work once its parameters are known (also called by api/hot_paths.py)."""
+    return feed_page_response(services, await services.feed.reader.read(viewer, before, limit))
 
 
 def feed_page_response(services: Services, page: FeedPage) -> Response:

@@ -21,6 +21,7 @@ from api.schemas.posts import (
     ShareOut,
 )
 from api.schemas.users import UserOut, UserPage
+from api.services import Services
 from core.clock import now_ms
 from core.ids import new_id
 from graph.repositories import interactions, posts
@@ -87,10 +88,14 @@ async def user_posts(
 @router.post("/posts/{post_id}/like", response_model=LikeOut)
 async def like(post_id: str, services: ServicesDep, me: Writer) -> LikeOut:
     """Idempotent; like_count is exact, also under many concurrent likes (group-committed per post)."""
-    pid = parse_id(post_id, "post_id")
+    return await like_post(services, me, parse_id(post_id, "post_id"))
+
+
+async def like_post(services: Services, me: int, post_id: int) -> LikeOut:
+    """The route's work once its parameters are known (also called by api/hot_paths.py)."""
     # Publishes its events and forgets the liker's cached viewer state itself, once per batch.
-    count = await services.likes.like(me, pid)
-    return LikeOut(post_id=pid, liked=True, like_count=count)
+    count = await services.likes.like(me, post_id)
+    return LikeOut(post_id=post_id, liked=True, like_count=count)
 
 
 @router.delete("/posts/{post_id}/like", response_model=LikeOut)

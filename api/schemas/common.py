@@ -32,9 +32,15 @@ IdStr = Annotated[int, PlainSerializer(str, return_type=str, when_used="json")]
 # Times are stored as Unix milliseconds and shown as ISO-8601 UTC.
 Timestamp = Annotated[int, PlainSerializer(iso_utc, return_type=str, when_used="json")]
 
-Limit = Annotated[int, Field(ge=1, le=100, description="page size, 1-100")]
+PAGE_SIZE_MIN, PAGE_SIZE_MAX, PAGE_SIZE_DEFAULT = 1, 100, 20
+Limit = Annotated[
+    int, Field(ge=PAGE_SIZE_MIN, le=PAGE_SIZE_MAX, description=f"page size, {PAGE_SIZE_MIN}-{PAGE_SIZE_MAX}")
+]
 # The opaque `before` of every list; the bound keeps absurd input out of the decoder.
-Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+CURSOR_MAX_LENGTH = 512
+Cursor = Annotated[
+    str | None, Query(max_length=CURSOR_MAX_LENGTH, description="next_cursor of the previous page")
+]
 
 
 def parse_id(value: str, what: str = "id") -> int:

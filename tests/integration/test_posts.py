@@ -235,7 +235,8 @@ def test_writes_are_rate_limited_with_retry_after(settings: Settings) -> None:
     limited = settings.model_copy(update={"write_rate_limit_per_minute": 3})
     with TestClient(create_app(limited)) as other:
         wait_until_prepared(other)
-        alice = register(other)
+        alice, bob = register(other), register(other)
+        liked = create_post(other, bob)
         codes = [
             other.post("/api/v1/posts", json={"content": f"n{i}"}, headers=alice.headers).status_code
             for i in range(5)
@@ -245,5 +246,9 @@ def test_writes_are_rate_limited_with_retry_after(settings: Settings) -> None:
         response = other.post("/api/v1/posts", json={"content": "again"}, headers=alice.headers)
         assert response.json()["error"] == "rate_limited"
         assert 1 <= int(response.headers["Retry-After"]) <= 61
+        # a like is a write too (answered by api/hot_paths.py, with the same answer)
+        like = other.post(f"/api/v1/posts/{liked}/like", headers=alice.headers)
+        assert like.status_code == 429 and like.json()["error"] == "rate_limited"
+        assert 1 <= int(like.headers["Retry-After"]) <= 61
         # reads are not limited
         assert other.get("/api/v1/users/me", headers=alice.headers).status_code == 200
