@@ -86,23 +86,28 @@ class RealtimeBus:
     async def to_users(self, user_ids: Iterable[int], type_: str, data: dict[str, Any]) -> None:
         """Log and publish one event to each user (callers pass present users only)."""
         event = RealtimeEvent(new_id(), type_, data)
-        await self._log_and_publish([user_channel(u) for u in user_ids], event)
+        await self._log_and_publish([(user_channel(u), event) for u in user_ids])
+
+    async def to_each_user(self, deliveries: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
+        """Several events, each (user id, type, data) to its own user, in one round trip."""
+        events = [(user_channel(user), RealtimeEvent(new_id(), t, data)) for user, t, data in deliveries]
+        await self._log_and_publish(events)
 
     async def to_author_followers(self, author_id: int, type_: str, data: dict[str, Any]) -> None:
         """One event for every follower of a celebrity, through the author's channel."""
-        await self._log_and_publish([author_channel(author_id)], RealtimeEvent(new_id(), type_, data))
+        await self._log_and_publish([(author_channel(author_id), RealtimeEvent(new_id(), type_, data))])
 
     async def pull_list_changed(self, author_id: int) -> None:
         """Tell every API process (published only: nobody catches up on it later, heads expire anyway)."""
         event = RealtimeEvent(new_id(), "pull_list_changed", {"author_id": str(author_id)})
         await self._redis.execute_command("PUBLISH", PULL_LISTS_CHANNEL, event.encode())
 
-    async def _log_and_publish(self, channels: list[str], event: RealtimeEvent) -> None:
-        if not channels:
+    async def _log_and_publish(self, deliveries: list[tuple[str, RealtimeEvent]]) -> None:
+        if not deliveries:
             return
-        encoded = event.encode()
         async with self._redis.pipeline(transaction=False) as pipe:
-            for channel in channels:
+            for channel, event in deliveries:
+                encoded = event.encode()
                 pipe.xadd(channel, {"e": encoded}, maxlen=LOG_LENGTH, approximate=True)
                 pipe.expire(channel, _LOG_TTL_SECONDS)
                 # execute_command: redis-py refuses pipe.publish on a cluster pipeline; PUBLISH itself

@@ -4,6 +4,8 @@ notifications already stored and sends nothing again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cache.events import Event
 from cache.realtime import RealtimeBus
 from core.clock import now_ms
@@ -29,38 +31,44 @@ class NotificationConsumer:
         self._sender = sender
 
     async def handle(self, events: list[Event]) -> None:
-        for event in events:
-            if event.type not in repo.KIND_OF_EVENT:
-                continue
-            recipients, actor_username = await repo.create_for_event(
-                self._graph,
-                event_id=event.id,
-                event_type=event.type,
-                actor_id=event.actor_id,
-                post_id=event.post_id or None,
-                user_id=event.user_id,
-                now_ms=now_ms(),
-            )
+        """A batch of events: their notifications in one graph transaction, their recipients' devices in
+        one read (per event, a viral post's likes outran this consumer: ~150 events/s)."""
+        created = await repo.create_for_events(
+            self._graph,
+            [
+                {
+                    "event_id": e.id,
+                    "type": e.type,
+                    "actor_id": e.actor_id,
+                    "post_id": e.post_id or None,
+                    "user_id": e.user_id,
+                }
+                for e in events
+            ],
+            now_ms(),
+        )
+        if not created:
+            return
+        by_id = {e.id: e for e in events}
+        devices = await repo.devices_of(self._graph, sorted({n.recipient for n in created}))
+        pushes: list[Push] = []
+        deliveries: list[tuple[int, str, dict[str, Any]]] = []
+        for notification in created:
+            event = by_id[notification.event_id]
             kind = repo.KIND_OF_EVENT[event.type]
             payload = {
                 "notification_id": str(event.id),
                 "kind": kind,
                 "actor_id": str(event.actor_id),
-                "actor_username": actor_username,
+                "actor_username": notification.actor_username,
                 "post_id": str(event.post_id) if event.post_id else None,
             }
-            for recipient in recipients:
-                await self._bus.to_users([recipient], "notification", payload)
-                devices = await repo.devices(self._graph, recipient)
-                if devices:
-                    pushes = [
-                        Push(
-                            d["token"],
-                            d["platform"],
-                            "FeedGraph",
-                            f"@{actor_username} {_TEXT[kind]}",
-                            payload,
-                        )
-                        for d in devices
-                    ]
-                    await self._sender.send(pushes)
+            deliveries.append((notification.recipient, "notification", payload))
+            title = f"@{notification.actor_username} {_TEXT[kind]}"
+            pushes += [
+                Push(d["token"], d["platform"], "FeedGraph", title, payload)
+                for d in devices.get(notification.recipient, [])
+            ]
+        await self._bus.to_each_user(deliveries)
+        if pushes:
+            await self._sender.send(pushes)

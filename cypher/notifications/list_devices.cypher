@@ -1,6 +1,7 @@
-// Purpose: a user's device tokens (push notification targets).
-// Parameters: $user_id (int).
-// Columns: token (string), platform (string).
+// Purpose: the device tokens (push notification targets) of some users, in one read.
+// Parameters: $user_ids (list of int).
+// Columns: user_id (int), token (string), platform (string).
+UNWIND $user_ids AS user_id
 MATCH (d:Device)
-WHERE d.user_id = $user_id
-RETURN d.token AS token, d.platform AS platform
+WHERE d.user_id = user_id
+RETURN d.user_id AS user_id, d.token AS token, d.platform AS platform

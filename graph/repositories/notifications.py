@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from graph.driver import Graph, Record
 from graph.queries import cypher
 
@@ -23,33 +25,22 @@ KIND_OF_EVENT = {
 }
 
 
-async def create_for_event(
-    graph: Graph,
-    *,
-    event_id: int,
-    event_type: str,
-    actor_id: int,
-    post_id: int | None,
-    user_id: int | None,
-    now_ms: int,
-) -> tuple[list[int], str | None]:
-    """Create the event's notifications (idempotent); returns the recipients of new ones and the
-    actor's username."""
-    kind = KIND_OF_EVENT.get(event_type)
-    if kind is None:
-        return [], None
-    rows = await graph.write(
-        _CREATE,
-        event_id=event_id,
-        type=event_type,
-        kind=kind,
-        actor_id=actor_id,
-        post_id=post_id,
-        user_id=user_id,
-        now=now_ms,
-    )
-    actor = rows[0]["actor_username"] if rows else None
-    return [r["recipient"] for r in rows if r["created"]], actor
+@dataclass(frozen=True)
+class NewNotification:
+    event_id: int  # also the notification's id
+    recipient: int
+    actor_username: str
+
+
+async def create_for_events(graph: Graph, events: list[Record], now_ms: int) -> list[NewNotification]:
+    """Create the notifications of a batch of events in one transaction (idempotent). ``events``: maps of
+    event_id, type, actor_id, post_id (or None), user_id (or None); types that notify nobody are skipped.
+    Returns the new notifications only (a redelivered event's exist already), in the events' order."""
+    notifying = [{**e, "kind": KIND_OF_EVENT[e["type"]]} for e in events if e["type"] in KIND_OF_EVENT]
+    if not notifying:
+        return []
+    rows = await graph.write(_CREATE, events=notifying, now=now_ms)
+    return [NewNotification(r["event_id"], r["recipient"], r["actor_username"]) for r in rows if r["created"]]
 
 
 async def list_notifications(graph: Graph, user_id: int, before_id: int | None, limit: int) -> list[Record]:
@@ -72,8 +63,12 @@ async def register_device(graph: Graph, user_id: int, token: str, platform: str,
     return device
 
 
-async def devices(graph: Graph, user_id: int) -> list[Record]:
-    return await graph.read(_LIST_DEVICES, user_id=user_id)
+async def devices_of(graph: Graph, user_ids: list[int]) -> dict[int, list[Record]]:
+    """Each user's devices (token, platform), for those who have any."""
+    found: dict[int, list[Record]] = {}
+    for row in await graph.read(_LIST_DEVICES, user_ids=user_ids):
+        found.setdefault(row["user_id"], []).append({"token": row["token"], "platform": row["platform"]})
+    return found
 
 
 async def delete_device(graph: Graph, user_id: int, token: str) -> int:

@@ -12,8 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from cache.events import Event
+from core.ids import new_id
 from core.settings import Settings
 from feed.worker import Worker
+from graph.queries import CypherQuery
 from tests.conftest import Account, app_services, create_post, register, run, wait_until_prepared
 
 MakeUser = Callable[..., Account]
@@ -138,3 +141,51 @@ def test_devices_get_webhook_pushes(
         client.post(f"/api/v1/users/{author.user_id}/follow", headers=fan.headers)
         drain(client)
         assert len(received) == 1  # the device is gone: no more pushes
+
+
+def test_a_batch_of_events_is_one_graph_write_and_one_device_read(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A viral post's likes come by the thousand per second: the consumer handles a batch of events in
+    one transaction (it used to take one per event, plus a device read per notification)."""
+    author, blocker = make_user(), make_user()
+    fans = [make_user() for _ in range(12)]
+    post_id = int(create_post(client, author, "batch me"))
+    assert client.post(f"/api/v1/users/{blocker.user_id}/block", headers=author.headers).status_code == 200
+    likes = [Event(id=new_id(), type="post_liked", post_id=post_id, actor_id=int(f.user_id)) for f in fans]
+    events = [
+        *likes,
+        Event(id=new_id(), type="post_liked", post_id=post_id, actor_id=int(blocker.user_id)),
+        Event(id=new_id(), type="post_liked", post_id=post_id, actor_id=int(author.user_id)),  # own post
+        Event(
+            id=new_id(),
+            type="user_followed",
+            post_id=0,
+            actor_id=int(fans[0].user_id),
+            user_id=int(author.user_id),
+        ),
+        Event(id=new_id(), type="post_deleted", post_id=post_id, actor_id=int(author.user_id)),
+    ]
+    services = app_services(client)
+    graph = services.graph
+    asked: list[str] = []
+    for name in ("read", "write"):
+        real = getattr(graph, name)
+
+        def spy(query: CypherQuery, _real: Any = real, **params: Any) -> Any:
+            asked.append(query.name)
+            return _real(query, **params)
+
+        monkeypatch.setattr(graph, name, spy)
+    run(client, lambda: services.notifications.handle(events))
+    assert asked == ["notifications/create_notifications", "notifications/list_devices"]
+    items = notifications(client, author, limit=50)["notifications"]
+    assert sorted(n["notification_id"] for n in items if n["kind"] == "like") == sorted(
+        str(e.id) for e in likes
+    )
+    assert [n["actor"]["user_id"] for n in items if n["kind"] == "follow"] == [fans[0].user_id]
+    assert len(items) == len(likes) + 1  # not the blocked user's, not the author's own, not the deletion
+    asked.clear()
+    run(client, lambda: services.notifications.handle(events))  # redelivered: nothing new
+    assert asked == ["notifications/create_notifications"]
+    assert len(notifications(client, author, limit=50)["notifications"]) == len(likes) + 1
