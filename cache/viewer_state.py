@@ -20,6 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
+from cache.exchange import exchange
 from cache.post_cards import HOLD_OFF_MS
 from cache.scripts import LuaScript, with_scripts
 from core.expiry import spread_ttl
@@ -92,7 +93,11 @@ class ViewerStates:
         if len(markers) == 1:  # the usual case (a like, a mute): a plain command costs less than a pipeline
             await self._redis.set(markers[0], b"", px=HOLD_OFF_MS)
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for marker in markers:
-                pipe.set(marker, b"", px=HOLD_OFF_MS)
-            await pipe.execute()
+        if isinstance(self._redis, RedisCluster):  # the markers span slots: the cluster client routes them
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for marker in markers:
+                    pipe.set(marker, b"", px=HOLD_OFF_MS)
+                await pipe.execute()
+            return
+        # A like batch forgets its likers twice (cache/exchange.py: ~30 % of a pipeline's client CPU).
+        await exchange(self._redis, [("SET", marker, b"", "PX", HOLD_OFF_MS) for marker in markers])
