@@ -117,12 +117,22 @@ def viral(
     likers: int = typer.Option(20_000, help="distinct users who like the post (one like each)"),
     runs: int = RunsOpt,
     seconds: float = typer.Option(10.0, help="seconds per run at most"),
-    concurrency: int = typer.Option(64, help="concurrent clients"),
+    concurrency: int = typer.Option(64, help="concurrent clients of the saturation phase"),
+    rate: float = typer.Option(2000.0, help="likes/s offered in the fixed-rate phase (open loop)"),
+    fixed_seconds: float = typer.Option(4.0, help="seconds of the fixed-rate phase (at most likers / rate)"),
 ) -> None:
-    """Sustained likes/s on one post over HTTP; the final like count must be exact."""
+    """Sustained likes/s on one post over HTTP, at saturation and at a fixed offered rate; the final like
+    count must be exact."""
     from bench.viral import run
 
-    run(likers=likers, runs=runs, seconds=seconds, concurrency=concurrency)
+    run(
+        likers=likers,
+        runs=runs,
+        seconds=seconds,
+        concurrency=concurrency,
+        rate=rate,
+        fixed_seconds=fixed_seconds,
+    )
 
 
 @app.command("stream-framework")

@@ -51,7 +51,7 @@ SMOKE_COMMANDS: dict[str, list[str]] = {
     ],
     "fanout": ["fanout", "--followers", "30", "--runs", "1", "--timelines", "200", "--entries", "2"],
     "memory": ["memory", "--timelines", "2"],
-    "viral": ["viral", "--likers", "40", "--runs", "1", "--concurrency", "4"],
+    "viral": ["viral", "--likers", "40", "--runs", "1", "--concurrency", "4", "--rate", "20"],
     "stream-framework": [
         "stream-framework",
         "--followers",
@@ -97,6 +97,8 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
     if name == "viral":
         assert document["results"]["all_exact"] is True
         assert document["results"]["runs"][0]["final_like_count"] == 40
+        fixed = document["results"]["fixed"]["runs"][0]  # 20 likes/s offered for at most 40 / 20 s
+        assert fixed["failed"] == 0 and fixed["ok"] == fixed["final_like_count"] > 0
     if name == "feed-XS":
         median = document["results"]["median"]
         assert median["hybrid_saturate"]["failed"] == 0 and median["pull_saturate"]["failed"] == 0
