@@ -32,7 +32,11 @@ class NotificationConsumer:
 
     async def handle(self, events: list[Event]) -> None:
         """A batch of events: their notifications in one graph transaction, their recipients' devices in
-        one read (per event, a viral post's likes outran this consumer: ~150 events/s)."""
+        one read (per event, a viral post's likes outran this consumer: ~220 events/s measured)."""
+        # An event published twice (the relay's fast path and its sweep) can come twice in one batch: in
+        # one transaction both copies would see the notification as new, and send it twice.
+        by_id = {e.id: e for e in events}
+        events = list(by_id.values())
         created = await repo.create_for_events(
             self._graph,
             [
@@ -49,7 +53,6 @@ class NotificationConsumer:
         )
         if not created:
             return
-        by_id = {e.id: e for e in events}
         devices = await repo.devices_of(self._graph, sorted({n.recipient for n in created}))
         pushes: list[Push] = []
         deliveries: list[tuple[int, str, dict[str, Any]]] = []

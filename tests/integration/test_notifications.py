@@ -177,8 +177,18 @@ def test_a_batch_of_events_is_one_graph_write_and_one_device_read(
             return _real(query, **params)
 
         monkeypatch.setattr(graph, name, spy)
-    run(client, lambda: services.notifications.handle(events))
+    sent: list[int] = []
+    real_send = services.feed.bus.to_each_user  # the bus the consumer was built with
+
+    async def to_each_user(deliveries: Any) -> None:
+        deliveries = list(deliveries)
+        sent.extend(int(d[2]["notification_id"]) for d in deliveries)
+        await real_send(deliveries)
+
+    monkeypatch.setattr(services.feed.bus, "to_each_user", to_each_user)
+    run(client, lambda: services.notifications.handle([*events, likes[0]]))  # one published twice
     assert asked == ["notifications/create_notifications", "notifications/list_devices"]
+    assert sorted(sent) == sorted([e.id for e in likes] + [events[-2].id])  # each sent once
     items = notifications(client, author, limit=50)["notifications"]
     assert sorted(n["notification_id"] for n in items if n["kind"] == "like") == sorted(
         str(e.id) for e in likes
