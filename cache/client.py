@@ -10,6 +10,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from cache.multiplex import Multiplexed
 from core.settings import Settings
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
@@ -35,6 +36,34 @@ class HiredisPackingConnection(Connection):
             return super().pack_command(*args)
 
 
+class MultiplexingRedis(Redis):
+    """The standalone client, plus one connection shared by the process's hot exchanges
+    (cache/multiplex.py, used by cache/exchange.py); closed with the client."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = self.connection_pool.connection_kwargs
+        # A unix socket or TLS connection keeps to the pool (the multiplexer speaks plain TCP).
+        plain_tcp = "path" not in options and not any(k.startswith("ssl") for k in options)
+        self.multiplexed: Multiplexed | None = (
+            None
+            if not plain_tcp
+            else Multiplexed(
+                host=options.get("host", "localhost"),
+                port=int(options.get("port", 6379)),
+                db=int(options.get("db") or 0),
+                username=options.get("username"),
+                password=options.get("password"),
+                timeout=float(options.get("socket_timeout") or 5.0),
+            )
+        )
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        if self.multiplexed is not None:
+            self.multiplexed.close()
+        await super().aclose(close_connection_pool)
+
+
 def _retry_stale_connections() -> Retry:
     """A pooled connection goes stale when Redis restarts or fails over: the first command on it meets
     a closed socket. Retry such a command on a fresh connection (twice at most, soon). Only on a closed
@@ -55,7 +84,8 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
             decode_responses=False,
             retry=_retry_stale_connections(),
         )
-    return Redis.from_url(
+    client_class = MultiplexingRedis if settings.redis_multiplexed else Redis
+    return client_class.from_url(
         settings.redis_url,
         max_connections=settings.redis_max_connections,
         socket_timeout=timeout,

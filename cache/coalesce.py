@@ -18,6 +18,7 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import NoScriptError
 
+from cache.exchange import exchange_replies
 from cache.scripts import LuaScript
 
 # Commands per pipeline: bounds one reply's size and how long Redis runs one batch.
@@ -85,6 +86,8 @@ class CoalescedCommands:
                 future.set_result(reply)
 
     async def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        if not isinstance(self._redis, RedisCluster):  # the app's shared connection (cache/exchange.py)
+            return await exchange_replies(self._redis, commands)
         async with self._redis.pipeline(transaction=False) as pipe:
             for command in commands:
                 pipe.execute_command(*command)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_cluster: bool = False
     redis_max_connections: int = 200
+    # The feed read's exchanges share one connection per process (cache/multiplex.py); off: a pooled
+    # connection each, as every other command (standalone Redis over plain TCP only).
+    redis_multiplexed: bool = True
 
     # S3 object storage (MinIO in production, VersityGW locally)
     s3_endpoint: str = "http://127.0.0.1:9000"

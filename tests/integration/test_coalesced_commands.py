@@ -1,6 +1,7 @@
 """Commands of concurrent tasks sent together (cache/coalesce.py), against the real Redis: one pipeline
 on one connection, each caller its own reply or error, lost scripts reloaded, a dead server an error
-for every caller."""
+for every caller. Both ways a batch goes: on a pooled connection, and on the app's client's shared
+multiplexed connection (cache/multiplex.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
+from cache.client import MultiplexingRedis, connect_redis
 from cache.coalesce import CoalescedCommands
 from cache.rate_limit import RateLimiter
 from cache.scripts import LuaScript
@@ -20,6 +22,18 @@ from core.settings import Settings
 from tests.integration.test_degraded import _free_port
 
 CALLERS = 200
+
+BOTH_WAYS = pytest.mark.parametrize("multiplexed", [False, True], ids=["pooled", "multiplexed"])
+
+
+def _client(settings: Settings, multiplexed: bool, url: str | None = None) -> Redis:
+    """A plain client (a pooled connection per batch), or the app's, with its multiplexed connection."""
+    url = url or settings.redis_url
+    if not multiplexed:
+        return Redis.from_url(url, socket_connect_timeout=1)
+    redis = connect_redis(settings.model_copy(update={"redis_url": url, "dependency_timeout_seconds": 1}))
+    assert isinstance(redis, MultiplexingRedis) and redis.multiplexed is not None
+    return redis
 
 
 async def _connections_named(redis: Redis, name: str) -> int:
@@ -58,11 +72,14 @@ def test_concurrent_commands_share_one_pipeline_and_each_gets_its_own_reply(sett
     assert direct > 1
 
 
-def test_scripts_redis_lost_are_reloaded_and_the_commands_sent_again(settings: Settings) -> None:
+@BOTH_WAYS
+def test_scripts_redis_lost_are_reloaded_and_the_commands_sent_again(
+    settings: Settings, multiplexed: bool
+) -> None:
     script = LuaScript("rate_hit")
 
     async def go() -> list[Any]:
-        redis = Redis.from_url(settings.redis_url)
+        redis = _client(settings, multiplexed)
         key = f"test:coalesce:{uuid.uuid4().hex}"
         try:
             await redis.script_flush()  # as after a restart or a failover
@@ -77,9 +94,12 @@ def test_scripts_redis_lost_are_reloaded_and_the_commands_sent_again(settings: S
     assert sorted(asyncio.run(go())) == [1, 2, 3, 4, 5]
 
 
-def test_a_dead_server_is_an_error_for_every_caller_and_the_rate_limit_fails_open() -> None:
+@BOTH_WAYS
+def test_a_dead_server_is_an_error_for_every_caller_and_the_rate_limit_fails_open(
+    settings: Settings, multiplexed: bool
+) -> None:
     async def go() -> tuple[list[Any], list[int | None]]:
-        redis = Redis.from_url(f"redis://127.0.0.1:{_free_port()}/0", socket_connect_timeout=1)
+        redis = _client(settings, multiplexed, f"redis://127.0.0.1:{_free_port()}/0")
         try:
             commands = CoalescedCommands(redis)
             errors = await asyncio.gather(
@@ -95,14 +115,17 @@ def test_a_dead_server_is_an_error_for_every_caller_and_the_rate_limit_fails_ope
     assert limits == [None, None, None]
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("over", [False, True])
-def test_coalesced_rate_limit_hits_count_every_request(settings: Settings, over: bool) -> None:
+def test_coalesced_rate_limit_hits_count_every_request(
+    settings: Settings, over: bool, multiplexed: bool
+) -> None:
     """Hits asked at once are each counted: past the limit, exactly the extra ones are refused."""
     limit = 20
     hits = limit + 5 if over else limit
 
     async def go() -> list[int | None]:
-        redis = Redis.from_url(settings.redis_url)
+        redis = _client(settings, multiplexed)
         user = int(uuid.uuid4().int % 10**12)
         try:
             limiter = RateLimiter(redis, limit_per_minute=limit)

@@ -1,34 +1,51 @@
-"""Commands exchanged on one pooled connection (cache/exchange.py), against the real Redis: replies in
-order, an error reply raised without leaving the connection out of step, a cancelled exchange never
-leaves a reply for the next one, a connection Redis dropped is replaced."""
+"""Commands exchanged on one connection (cache/exchange.py), against the real Redis, both ways it goes:
+on the app's shared multiplexed connection (cache/multiplex.py) and on a pooled connection (a client
+without one: a unix socket or TLS). Replies in order, an error reply raised without leaving the
+connection out of step, a cancelled exchange never leaves a reply for the next one, a connection Redis
+dropped is replaced."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from cache.client import connect_redis
+from cache.client import MultiplexingRedis, connect_redis
 from cache.exchange import exchange
 from core.settings import Settings
 
 
-def _one_connection(settings: Settings) -> Redis:
-    """The app's client with a pool of one connection: every exchange reuses the same one."""
-    redis = connect_redis(settings.model_copy(update={"redis_max_connections": 1}))
-    assert isinstance(redis, Redis)
+def _multiplexed(settings: Settings) -> Redis:
+    redis = connect_redis(settings)
+    assert isinstance(redis, MultiplexingRedis) and redis.multiplexed is not None
     return redis
 
 
-def test_replies_come_in_order_and_an_error_reply_leaves_the_connection_in_step(settings: Settings) -> None:
+def _pooled(settings: Settings) -> Redis:
+    """The app's client without its multiplexed connection, with a pool of one: every exchange reuses it."""
+    redis = connect_redis(
+        settings.model_copy(update={"redis_multiplexed": False, "redis_max_connections": 1})
+    )
+    assert isinstance(redis, Redis) and not getattr(redis, "multiplexed", None)
+    return redis
+
+
+CLIENTS = pytest.mark.parametrize("connect", [_multiplexed, _pooled], ids=["multiplexed", "pooled"])
+
+
+@CLIENTS
+def test_replies_come_in_order_and_an_error_reply_leaves_the_connection_in_step(
+    settings: Settings, connect: Callable[[Settings], Redis]
+) -> None:
     key = f"test:exchange:{uuid.uuid4().hex}"
 
     async def go() -> tuple[list[Any], str, list[Any]]:
-        redis = _one_connection(settings)
+        redis = connect(settings)
         try:
             first = await exchange(redis, [("SET", key, "1"), ("INCR", key), ("ECHO", "x")])
             with pytest.raises(ResponseError) as raised:
@@ -44,11 +61,14 @@ def test_replies_come_in_order_and_an_error_reply_leaves_the_connection_in_step(
     assert after == [b"3", b"next"]  # the INCR before the error ran; no reply was left behind
 
 
-def test_a_cancelled_exchange_leaves_no_reply_for_the_next(settings: Settings) -> None:
+@CLIENTS
+def test_a_cancelled_exchange_leaves_no_reply_for_the_next(
+    settings: Settings, connect: Callable[[Settings], Redis]
+) -> None:
     key = f"test:exchange:{uuid.uuid4().hex}"
 
     async def go() -> list[Any]:
-        redis = _one_connection(settings)
+        redis = connect(settings)
         try:
             waiting = asyncio.create_task(exchange(redis, [("BLPOP", key, 1)]))
             await asyncio.sleep(0.2)  # sent, its reply not there yet
@@ -61,9 +81,12 @@ def test_a_cancelled_exchange_leaves_no_reply_for_the_next(settings: Settings) -
     assert asyncio.run(go()) == [b"mine"]
 
 
-def test_a_connection_redis_dropped_is_replaced(settings: Settings) -> None:
+@CLIENTS
+def test_a_connection_redis_dropped_is_replaced(
+    settings: Settings, connect: Callable[[Settings], Redis]
+) -> None:
     async def go() -> tuple[int, int]:
-        redis = _one_connection(settings)
+        redis = connect(settings)
         other = connect_redis(settings)
         try:
             (before,) = await exchange(redis, [("CLIENT", "ID")])
