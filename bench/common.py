@@ -138,6 +138,29 @@ def busy_fraction(before: Sequence[int], after: Sequence[int]) -> float:
     return (total - idle) / total if total > 0 else 0.0
 
 
+def steal_fraction(before: Sequence[int], after: Sequence[int]) -> float:
+    """The share of all CPUs' time the hypervisor gave to other guests between two /proc/stat "cpu"
+    rows (the 8th field, steal): the shared machine's slow spells, recorded beside each phase."""
+    total = sum(after) - sum(before)
+    return (after[7] - before[7]) / total if total > 0 and len(after) > 7 else 0.0
+
+
+def cpu_sample() -> list[int] | None:
+    """The /proc/stat "cpu" row now (None off Linux): pass it to :func:`steal_since` after a phase."""
+    try:
+        return _cpu_times()
+    except OSError:
+        return None
+
+
+def steal_since(before: list[int] | None) -> float | None:
+    """Percent of CPU time stolen since ``before`` (:func:`cpu_sample`), or None without /proc."""
+    after = cpu_sample()
+    if before is None or after is None:
+        return None
+    return round(100 * steal_fraction(before, after), 1)
+
+
 def _cpu_times() -> list[int]:
     with open("/proc/stat") as stat:
         return [int(v) for v in stat.readline().split()[1:]]

@@ -18,8 +18,10 @@ from bench.common import (
     api_server,
     bench_settings,
     console,
+    cpu_sample,
     median,
     print_table,
+    steal_since,
     wait_until_quiet,
     write_result,
 )
@@ -109,7 +111,9 @@ def run(
                         offered = min(rate, max(1.0, figures["pull_saturate"]["rps"] * PULL_FIXED_SHARE))
                     spec = LoadSpec(server.url, [MODES[mode]], tokens, seconds, concurrency, offered)
                     waited = wait_until_quiet()
+                    sample = cpu_sample()
                     figures[f"{mode}_{phase}"] = summary(generate(spec, client_processes))
+                    figures[f"{mode}_{phase}"]["steal_pct"] = steal_since(sample)
                     figures[f"{mode}_{phase}"]["offered_rps"] = round(offered, 1) if offered else None
                     figures[f"{mode}_{phase}"]["quiet_wait_s"] = round(waited, 1)
                     console.print(f"run {index + 1} {mode} {phase}: {figures[f'{mode}_{phase}']}")
@@ -127,6 +131,7 @@ def run(
             result[f"{mode}_{phase}"]["p95_ms"],
             result[f"{mode}_{phase}"]["p99_ms"],
             result[f"{mode}_{phase}"]["failed"],
+            result[f"{mode}_{phase}"].get("steal_pct"),
         )
         for mode in modes
         for phase in ("fixed", "saturate")
@@ -134,7 +139,7 @@ def run(
     print_table(
         f"feed read, {size} seed {seed}: medians of {runs} runs (hybrid fixed = {rate:g} req/s offered;"
         f" pull fixed = {PULL_FIXED_SHARE:g} x its own saturation)",
-        ["feed", "offered/s", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed"],
+        ["feed", "offered/s", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "steal %"],
         rows,
     )
     if "throughput_ratio" in result:
@@ -167,6 +172,9 @@ def _medians(per_run: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str,
             }
             if phase == "fixed":
                 result[key]["offered_rps"] = median([r[key]["offered_rps"] for r in per_run])
+            steals = [r[key].get("steal_pct") for r in per_run]
+            known = [s for s in steals if s is not None]
+            result[key]["steal_pct"] = median(known) if len(known) == len(steals) else None
     if per_run and "throughput_ratio" in per_run[0]:
         result["throughput_ratio"] = median([r["throughput_ratio"] for r in per_run])
     return result

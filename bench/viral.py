@@ -21,8 +21,10 @@ from bench.common import (
     api_server,
     bench_settings,
     console,
+    cpu_sample,
     median,
     print_table,
+    steal_since,
     wait_until_quiet,
     write_result,
 )
@@ -75,7 +77,9 @@ def run(
             )
             created.raise_for_status()
             post_id = created.json()["post_id"]
+            sample = cpu_sample()
             figures = summary(generate(spec_for(f"/api/v1/posts/{post_id}/like"), client_processes))
+            figures["steal_pct"] = steal_since(sample)
             final = client.get(f"/api/v1/posts/{post_id}", headers=author_headers).json()["like_count"]
             figures["final_like_count"] = final
             figures["exact"] = final == figures["ok"]

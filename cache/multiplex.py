@@ -162,6 +162,8 @@ class Multiplexed:
         """The ``expected`` replies to the commands ``packed`` (RESP, as ``hiredis.pack_command`` makes
         them), error replies among them as exception instances, not raised. No blocking commands: every
         caller after one would wait for it."""
+        if expected <= 0:  # nothing to wait for: a request without replies would take the next one's
+            return []
         protocol = self._protocol
         if protocol is None or protocol.lost is not None or protocol.loop is not asyncio.get_running_loop():
             protocol = await self._connect()

@@ -53,6 +53,19 @@ def test_concurrent_callers_share_one_connection_and_each_gets_its_own_replies(s
     assert len({r[2] for r in replies}) == 1  # all on one connection
 
 
+def test_a_request_without_commands_takes_no_ones_replies(settings: Settings) -> None:
+    async def go() -> list[list[Any]]:
+        mux = _multiplexed(settings)
+        try:
+            return list(
+                await asyncio.gather(_run(mux), _run(mux, ("ECHO", "a")), _run(mux), _run(mux, ("ECHO", "b")))
+            )
+        finally:
+            mux.close()
+
+    assert asyncio.run(go()) == [[], [b"a"], [], [b"b"]]
+
+
 def test_an_error_reply_reaches_its_caller_only(settings: Settings) -> None:
     key = f"test:mux:{uuid.uuid4().hex}"
 
