@@ -19,7 +19,7 @@ from cache.coalesce import CoalescedCommands
 from cache.rate_limit import RateLimiter
 from cache.scripts import LuaScript
 from core.settings import Settings
-from tests.integration.test_degraded import _free_port
+from tests.private_servers import free_port
 
 CALLERS = 200
 
@@ -99,7 +99,7 @@ def test_a_dead_server_is_an_error_for_every_caller_and_the_rate_limit_fails_ope
     settings: Settings, multiplexed: bool
 ) -> None:
     async def go() -> tuple[list[Any], list[int | None]]:
-        redis = _client(settings, multiplexed, f"redis://127.0.0.1:{_free_port()}/0")
+        redis = _client(settings, multiplexed, f"redis://127.0.0.1:{free_port()}/0")
         try:
             commands = CoalescedCommands(redis)
             errors = await asyncio.gather(

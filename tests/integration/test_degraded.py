@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,61 +12,12 @@ from api.app import create_app
 from core.settings import Settings
 from feed.worker import Worker
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class PrivateRedis:
-    """A real redis-server of our own (same binary as `make services`), so that stopping it does not
-    disturb the rest of the suite."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self._workdir = workdir
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is installed by `make services`"
-        self._process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--dir",
-                str(self._workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=20)
-            self._process = None
+from tests.private_servers import PrivateRedis, free_port
 
 
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
+    server = PrivateRedis(tmp_path)  # append-only file: a restart brings the data back
     server.start()
     yield server
     server.stop()
@@ -107,7 +54,7 @@ def test_feed_is_served_by_pure_pull_while_redis_is_down_and_recovers(
 
 
 def test_with_neo4j_down_writes_answer_503_with_a_clear_error(settings: Settings) -> None:
-    broken = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{_free_port()}"})
+    broken = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
     with TestClient(create_app(broken)) as client:
         response = client.post(
             "/api/v1/auth/register",

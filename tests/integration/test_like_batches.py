@@ -4,7 +4,6 @@ counts under concurrency, one like per user, visibility per liker, events still 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +19,7 @@ from graph.driver import Graph, Record
 from graph.queries import load_queries
 from graph.repositories import interactions, outbox
 from tests.conftest import Account, app_services, create_post, run
+from tests.private_servers import free_port
 
 MakeUser = Callable[..., Account]
 
@@ -120,10 +120,8 @@ def test_who_may_not_see_the_post_gets_404_alone_in_a_shared_batch(
 
 
 def test_a_failed_batch_fails_each_of_its_likes_with_the_same_error(settings: Settings) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    broken = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{port}", "neo4j_retry_seconds": 0})
+    dead = f"bolt://127.0.0.1:{free_port()}"
+    broken = settings.model_copy(update={"neo4j_uri": dead, "neo4j_retry_seconds": 0})
 
     async def like_on_a_dead_graph() -> tuple[list[int | BaseException], int]:
         load_queries()

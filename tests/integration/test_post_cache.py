@@ -23,8 +23,8 @@ from feed.worker import Worker
 from graph.queries import CypherQuery
 from graph.repositories import interactions
 from tests.conftest import Account, app_services, create_post, run, wait_until_prepared
-from tests.integration.test_degraded import _free_port
 from tests.integration.test_feed import drain, follow
+from tests.private_servers import free_port
 
 MakeUser = Callable[..., Account]
 
@@ -204,7 +204,7 @@ def test_a_warm_feed_is_served_from_redis_alone(
     ]
     assert client.get("/api/v1/feed", headers=reader.headers).json() == expected
     # A second API process sharing Redis, whose Neo4j does not answer: only caches can serve the page.
-    no_graph = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{_free_port()}"})
+    no_graph = settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{free_port()}"})
     with TestClient(create_app(no_graph)) as other:
         page = other.get("/api/v1/feed", headers=reader.headers)
         assert page.status_code == 200, page.text

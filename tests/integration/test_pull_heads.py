@@ -19,8 +19,8 @@ from core.settings import Settings
 from feed.pull_heads import HEAD_SIZE, PullHeads
 from feed.service import FeedService
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
-from tests.integration.test_degraded import PrivateRedis
 from tests.integration.test_feed import drain, feed_ids, follow
+from tests.private_servers import PrivateRedis
 
 
 class _CountingLists(Timelines):

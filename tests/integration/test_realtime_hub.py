@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from cache.realtime import RealtimeEvent, RealtimeHub
-from tests.integration.test_degraded import PrivateRedis
+from tests.private_servers import PrivateRedis
 
 
 def test_a_subscription_refused_while_redis_is_down_works_once_it_is_back(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,51 +25,10 @@ from core.settings import Settings
 from feed.worker import Worker
 from search.indexer import GROUP as SEARCH_GROUP
 from tests.conftest import app_services, run, wait_until_prepared
+from tests.private_servers import PrivateRedis, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSEARCH_BUILD = ROOT / "infra" / "opensearch" / "target"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not open port {port} within {seconds:.0f}s")
-
-
-class PrivateRedis:
-    """A redis-server of our own (the binary `make services` installs), without persistence."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is installed by `make services`"
-        self._process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        _wait_for_port(self.port, self._process, 20, "redis-server")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=20)
-            self._process = None
 
 
 class PrivateOpenSearch:
@@ -132,7 +90,7 @@ class PrivateOpenSearch:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        _wait_for_port(self.port, self._process, 180, "private OpenSearch")
+        wait_for_port(self.port, self._process, 180, "private OpenSearch")
         self._wait_healthy()
 
     def _wait_healthy(self) -> None:

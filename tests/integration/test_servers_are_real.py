@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import secrets
-import socket
 
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from core.settings import Settings
 from tests.conftest import app_services, run
+from tests.private_servers import free_port
 
 
 def test_neo4j_answers_dbms_components_with_its_kernel_version(client: TestClient) -> None:
@@ -61,7 +61,7 @@ def test_healthz_is_alive(client: TestClient) -> None:
 
 def test_readyz_names_the_dependency_that_is_down(settings: Settings) -> None:
     # A port nothing listens on stands for a Redis that is down; the other three stay real.
-    broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    broken = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     with TestClient(create_app(broken)) as other:
         response = other.get("/readyz")
     assert response.status_code == 503
@@ -70,10 +70,3 @@ def test_readyz_names_the_dependency_that_is_down(settings: Settings) -> None:
     assert "redis" in body["detail"]
     assert body["dependencies"]["redis"]["ok"] is False
     assert body["dependencies"]["neo4j"]["ok"] is True
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from api.app import create_app
 from core.settings import Settings
 from feed.worker import Worker
 from tests.conftest import Account, app_services, create_post, run
+from tests.private_servers import free_port
 
 MakeUser = Callable[..., Account]
 
@@ -101,9 +101,7 @@ def test_stream_refuses_a_missing_or_bad_token(client: TestClient) -> None:
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
     """The app under a real uvicorn server (SSE is a never-ending response: it needs a real socket)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
