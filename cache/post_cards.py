@@ -13,33 +13,61 @@ Counts are the exception: they change all the time (a viral post's likes), and f
 each change would send every reader of a hot post to the graph. Instead each write records the counts
 it committed in ``pn:{id}`` with the post's ``counts_version`` (bumped under the post's lock by every
 transaction that may change a count), a script keeps only the highest version, and a read takes the
-counts of whichever is newer, the card or that record."""
+counts of whichever is newer, the card or that record.
+
+Refresh ahead: every card's JSON starts with a freshness stamp, ``{"_fresh_until": <ms>,``, set at the
+fill to the start of the last tenth of the value's lifetime (``REFRESH_SHARE``); a field rather than a
+prefix outside the JSON so that processes of the previous release, during a rolling deploy, still read
+the values (renderers pick their fields), and cards cached by them read as due for a refresh here. A
+reader that meets a card past its stamp still uses it, and hands its id and stamp to ``on_stale``
+(feed/card_refresh.py reads such cards from the graph in the background, in batches, and puts them back
+with :meth:`refresh`). So a card that is read keeps being replaced before it expires, and the cards of
+many readers filled at once (a cold start, a benchmark's warm-up) do not all expire together an hour
+later and send those readers to the graph in the same second, which stalled feed reads for hundreds of
+milliseconds. The TTL still bounds what a lost invalidation leaves: a refresh is a fresh graph read,
+and it only replaces the very value that was seen stale (a forget's tombstone, or a newer fill, has
+another stamp or none)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis, RedisCluster
 
 from cache.scripts import LuaScript, with_scripts
+from core.clock import now_ms
 from core.expiry import spread_ttl
 
 # Longer than a fill's graph read can take, short enough that a viral post's card (forgotten on every
 # batch of likes) is still cached most of the time.
 HOLD_OFF_MS = 2000
 
+# The last tenth of a card's lifetime: a reader meeting it then asks for a refresh in the background.
+REFRESH_SHARE = 0.1
+
 Card = dict[str, Any]
+# Ids of cards read past their stamp -> the stamp each was seen with (the value up to the stamp's comma,
+# or the whole value of one cached without a stamp).
+Stale = dict[int, bytes]
+# (stale posts, stale profiles): called by the reader that met them, inside its event loop.
+OnStale = Callable[[Stale, Stale], None]
 
 _RECORD_COUNTS = LuaScript("post_counts")
+_REFRESH = LuaScript("card_refresh")
+_STAMP_FIELD = "_fresh_until"
+_STAMP_HEAD = b'{"_fresh_until":'
 _COUNT_FIELDS = ("like_count", "comment_count", "share_count")
 
 
 class PostCards:
-    def __init__(self, redis: Redis | RedisCluster, *, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis | RedisCluster, *, ttl_seconds: int, on_stale: OnStale | None = None
+    ) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
+        self.on_stale = on_stale  # set once at assembly (feed/service.py); None: stale cards are only used
 
     @staticmethod
     def post_key(post_id: int) -> str:
@@ -74,17 +102,22 @@ class PostCards:
             + [self.user_key(u) for u in user_ids]
         )
 
-    @staticmethod
     def parse(
-        post_ids: list[int], user_ids: list[int], values: list[bytes | str | None]
+        self, post_ids: list[int], user_ids: list[int], values: list[bytes | str | None]
     ) -> tuple[dict[int, Card], dict[int, Card]]:
-        """The cards among the values of :meth:`keys` (read by :meth:`get`, or in a caller's pipeline)."""
+        """The cards among the values of :meth:`keys` (read by :meth:`get`, or in a caller's pipeline);
+        those past their freshness stamp go to ``on_stale`` as well."""
         n = len(post_ids)
-        posts = _decoded(post_ids, values[:n])
+        now = now_ms()
+        stale_posts: Stale = {}
+        stale_users: Stale = {}
+        posts = _decoded(post_ids, values[:n], now, stale_posts)
         for post_id, raw in zip(post_ids, values[n : 2 * n], strict=True):
             if raw and post_id in posts:
                 posts[post_id] = _with_counts(posts[post_id], raw)
-        users = _decoded(user_ids, values[2 * n :])
+        users = _decoded(user_ids, values[2 * n :], now, stale_users)
+        if (stale_posts or stale_users) and self.on_stale is not None:
+            self.on_stale(stale_posts, stale_users)
         return posts, users
 
     async def record_counts(self, post_id: int, counts: Card) -> None:
@@ -102,8 +135,28 @@ class PostCards:
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for key, card in items:
-                pipe.set(key, orjson.dumps(card), ex=spread_ttl(self._ttl), nx=True)
+                ttl = spread_ttl(self._ttl)
+                pipe.set(key, _stamped(card, ttl), ex=ttl, nx=True)
             await pipe.execute()
+
+    async def refresh(self, items: Iterable[tuple[str, bytes, Card]]) -> int:
+        """Put back cards read afresh from the graph, each ``(key, stamp seen stale, card)``, where the
+        value is still the one seen stale; returns how many were replaced. A forget since (tombstone),
+        an expiry, or another process's refresh or fill leaves the key as it is."""
+        items = list(items)
+        if not items:
+            return 0
+
+        async def call() -> list[Any]:
+            # One key per call: a script touches one hash slot (cluster), and this runs in the background.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, stamp, card in items:
+                    ttl = spread_ttl(self._ttl)
+                    # execute_command: a cluster pipeline refuses pipe.evalsha but routes EVALSHA by its key.
+                    pipe.execute_command("EVALSHA", _REFRESH.sha, 1, key, stamp, _stamped(card, ttl), ttl)
+                return await pipe.execute()
+
+        return sum(int(r) for r in await with_scripts(self._redis, (_REFRESH,), call))
 
     async def forget(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
         """After a write changed these posts or profiles: readers go to the graph until the hold-off ends."""
@@ -131,6 +184,23 @@ def _with_counts(card: Card, raw: bytes | str) -> Card:
     }
 
 
-def _decoded(ids: list[int], values: list[bytes | str | None]) -> dict[int, Card]:
-    """Hits only: an absent key or a tombstone (empty value) is a miss."""
-    return {i: orjson.loads(v) for i, v in zip(ids, values, strict=True) if v}
+def _stamped(card: Card, ttl_seconds: int) -> bytes:
+    """The stored value: the card's JSON with the freshness stamp as its first field."""
+    fresh_until = now_ms() + int(ttl_seconds * 1000 * (1 - REFRESH_SHARE))
+    return orjson.dumps({_STAMP_FIELD: fresh_until, **{k: v for k, v in card.items() if k != _STAMP_FIELD}})
+
+
+def _decoded(ids: list[int], values: list[bytes | str | None], now: int, stale: Stale) -> dict[int, Card]:
+    """Hits only: an absent key or a tombstone (empty value) is a miss. Cards past their stamp (``now``
+    in ms) are hits, and noted in ``stale`` with the stamp they were seen with."""
+    cards: dict[int, Card] = {}
+    for card_id, value in zip(ids, values, strict=True):
+        if not value:
+            continue
+        card = cards[card_id] = orjson.loads(value)
+        fresh_until = card.pop(_STAMP_FIELD, None)  # callers get the card as it was filled
+        if fresh_until is None or fresh_until < now:
+            raw = value.encode() if isinstance(value, str) else value
+            # The stamp as written, comma included; without one, the whole value is what was seen.
+            stale[card_id] = raw[: raw.index(b",") + 1] if raw.startswith(_STAMP_HEAD) else raw
+    return cards

@@ -16,6 +16,7 @@ from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
 from cache.viewer_state import ViewerStates
 from core.settings import Settings
+from feed.card_refresh import CardRefresher
 from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
 from feed.hydration import EntryHydrator
@@ -38,6 +39,7 @@ class FeedService:
     pull_heads: PullHeads
     pull_cache: PullFolloweesCache
     cards: PostCards
+    card_refresher: CardRefresher
     viewer_states: ViewerStates
     stream: EventStream
     relay: OutboxRelay
@@ -53,6 +55,8 @@ class FeedService:
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
         pull_heads = PullHeads(pulls, settings.pull_head_cache_ms)
         cards = PostCards(redis, ttl_seconds=settings.post_cache_ttl_seconds)
+        card_refresher = CardRefresher(graph, cards)
+        cards.on_stale = card_refresher.notice
         viewer_states = ViewerStates(redis, ttl_seconds=settings.post_cache_ttl_seconds)
         stream = EventStream(redis)
         bus = RealtimeBus(redis)
@@ -65,6 +69,7 @@ class FeedService:
             pull_heads=pull_heads,
             pull_cache=pull_cache,
             cards=cards,
+            card_refresher=card_refresher,
             viewer_states=viewer_states,
             stream=stream,
             relay=OutboxRelay(graph, stream),
