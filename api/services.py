@@ -128,7 +128,8 @@ class Services:
         await self.realtime_hub.close()
         await self.push_sender.close()
         await self.likes.close()  # before the clients its batches use
-        await self.feed.card_refresher.close()
+        await self.feed.card_refresh.close()
+        await self.feed.state_refresh.close()
         await self.graph.close()
         await self.redis.aclose()
         await self.search.close()

@@ -20,7 +20,7 @@ fill to the start of the last tenth of the value's lifetime (``REFRESH_SHARE``);
 prefix outside the JSON so that processes of the previous release, during a rolling deploy, still read
 the values (renderers pick their fields), and cards cached by them read as due for a refresh here. A
 reader that meets a card past its stamp still uses it, and hands its id and stamp to ``on_stale``
-(feed/card_refresh.py reads such cards from the graph in the background, in batches, and puts them back
+(feed/cache_refresh.py reads such cards from the graph in the background, in batches, and puts them back
 with :meth:`refresh`). So a card that is read keeps being replaced before it expires, and the cards of
 many readers filled at once (a cold start, a benchmark's warm-up) do not all expire together an hour
 later and send those readers to the graph in the same second, which stalled feed reads for hundreds of
@@ -48,11 +48,11 @@ HOLD_OFF_MS = 2000
 REFRESH_SHARE = 0.1
 
 Card = dict[str, Any]
-# Ids of cards read past their stamp -> the stamp each was seen with (the value up to the stamp's comma,
-# or the whole value of one cached without a stamp).
-Stale = dict[int, bytes]
-# (stale posts, stale profiles): called by the reader that met them, inside its event loop.
-OnStale = Callable[[Stale, Stale], None]
+# Keys of cards read past their stamp -> the stamp each was seen with (the value up to the stamp's
+# comma, or the whole value of one cached without a stamp).
+Stale = dict[str, bytes]
+# Called by the reader that met them, inside its event loop.
+OnStale = Callable[[Stale], None]
 
 _RECORD_COUNTS = LuaScript("post_counts")
 _REFRESH = LuaScript("card_refresh")
@@ -76,6 +76,18 @@ class PostCards:
     @staticmethod
     def user_key(user_id: int) -> str:
         return f"uc:{user_id}"
+
+    @staticmethod
+    def is_post_key(key: str) -> bool:
+        return key.startswith("pc:")
+
+    @staticmethod
+    def id_of_post_key(key: str) -> int:
+        return int(key.removeprefix("pc:"))
+
+    @staticmethod
+    def id_of_user_key(key: str) -> int:
+        return int(key.removeprefix("uc:"))
 
     @staticmethod
     def counts_key(post_id: int) -> str:
@@ -109,15 +121,14 @@ class PostCards:
         those past their freshness stamp go to ``on_stale`` as well."""
         n = len(post_ids)
         now = now_ms()
-        stale_posts: Stale = {}
-        stale_users: Stale = {}
-        posts = _decoded(post_ids, values[:n], now, stale_posts)
+        stale: Stale = {}
+        posts = _decoded(post_ids, values[:n], now, stale, self.post_key)
         for post_id, raw in zip(post_ids, values[n : 2 * n], strict=True):
             if raw and post_id in posts:
                 posts[post_id] = _with_counts(posts[post_id], raw)
-        users = _decoded(user_ids, values[2 * n :], now, stale_users)
-        if (stale_posts or stale_users) and self.on_stale is not None:
-            self.on_stale(stale_posts, stale_users)
+        users = _decoded(user_ids, values[2 * n :], now, stale, self.user_key)
+        if stale and self.on_stale is not None:
+            self.on_stale(stale)
         return posts, users
 
     async def record_counts(self, post_id: int, counts: Card) -> None:
@@ -190,9 +201,11 @@ def _stamped(card: Card, ttl_seconds: int) -> bytes:
     return orjson.dumps({_STAMP_FIELD: fresh_until, **{k: v for k, v in card.items() if k != _STAMP_FIELD}})
 
 
-def _decoded(ids: list[int], values: list[bytes | str | None], now: int, stale: Stale) -> dict[int, Card]:
+def _decoded(
+    ids: list[int], values: list[bytes | str | None], now: int, stale: Stale, key: Callable[[int], str]
+) -> dict[int, Card]:
     """Hits only: an absent key or a tombstone (empty value) is a miss. Cards past their stamp (``now``
-    in ms) are hits, and noted in ``stale`` with the stamp they were seen with."""
+    in ms) are hits, and noted in ``stale`` (by ``key``) with the stamp they were seen with."""
     cards: dict[int, Card] = {}
     for card_id, value in zip(ids, values, strict=True):
         if not value:
@@ -202,5 +215,5 @@ def _decoded(ids: list[int], values: list[bytes | str | None], now: int, stale: 
         if fresh_until is None or fresh_until < now:
             raw = value.encode() if isinstance(value, str) else value
             # The stamp as written, comma included; without one, the whole value is what was seen.
-            stale[card_id] = raw[: raw.index(b",") + 1] if raw.startswith(_STAMP_HEAD) else raw
+            stale[key(card_id)] = raw[: raw.index(b",") + 1] if raw.startswith(_STAMP_HEAD) else raw
     return cards

@@ -43,6 +43,10 @@ class ViewerStates:
         self._redis = redis
         self._ttl = ttl_seconds
 
+    @property
+    def ttl_seconds(self) -> int:
+        return self._ttl
+
     @staticmethod
     def keys(viewer_id: int) -> list[str]:
         return [f"{prefix}:{{{viewer_id}}}" for prefix in ("vs", "vl", "vh", "vx")]
@@ -79,7 +83,34 @@ class ViewerStates:
         self, viewer_id: int, cutoff: int, liked: list[int], shared: list[int], hidden: list[int]
     ) -> bool:
         """Cache a state read from the graph; refused (False) while forgotten or already cached."""
-        args: list[Any] = [spread_ttl(self._ttl), cutoff, len(liked), *liked, len(shared), *shared, *hidden]
+        return await self._fill(viewer_id, "", cutoff, liked, shared, hidden)
+
+    async def refill(
+        self,
+        viewer_id: int,
+        seen_cutoff: int,
+        cutoff: int,
+        liked: list[int],
+        shared: list[int],
+        hidden: list[int],
+    ) -> bool:
+        """Replace a cached state a reader saw going stale (its cutoff ``seen_cutoff``) with one read from
+        the graph since; refused (False) if anything else is there now (a forget, an expiry, a fill)."""
+        return await self._fill(viewer_id, str(seen_cutoff), cutoff, liked, shared, hidden)
+
+    async def _fill(
+        self, viewer_id: int, seen: str, cutoff: int, liked: list[int], shared: list[int], hidden: list[int]
+    ) -> bool:
+        args: list[Any] = [
+            seen,
+            spread_ttl(self._ttl),
+            cutoff,
+            len(liked),
+            *liked,
+            len(shared),
+            *shared,
+            *hidden,
+        ]
         filled = await with_scripts(
             self._redis,
             SCRIPTS,

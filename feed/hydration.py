@@ -33,15 +33,13 @@ from cache.post_cards import Card, PostCards
 from cache.timeline import Timelines
 from cache.viewer_state import ViewerFlags, ViewerStates
 from core.clock import now_ms
-from core.ids import min_id_for_ms
+from core.ids import id_to_ms, min_id_for_ms
+from feed.cache_refresh import STATE_WINDOW_MS, StateRefresh, state_cutoff
 from graph.driver import Graph, Record
 from graph.repositories import feed as feed_graph
 
 log = logging.getLogger(__name__)
 
-# The viewer state covers likes and shares of posts this recent: a first page is far newer, and pages
-# older than that are rare enough to take the graph path.
-STATE_WINDOW_MS = 30 * 86_400_000
 # A gone entry leaves the reader's timeline only when it is at least this old: a post just created
 # may not have reached a lagging read replica yet, and must not be taken for a deleted one.
 GONE_REPAIR_AGE_MS = 60_000
@@ -61,6 +59,9 @@ class _Missing(NamedTuple):
     posts: list[int]  # posts the found entries show
     users: list[int]  # profiles of authors and sharers
 
+
+# The last tenth of a viewer state's lifetime: a reader meeting it then asks for a refresh.
+STATE_REFRESH_SHARE = 0.1
 
 # Entries whose shape (post, author, sharer) this process remembers: a few pages of each active reader.
 SHAPES_REMEMBERED = 200_000
@@ -83,6 +84,7 @@ class EntryHydrator:
         cards: PostCards,
         states: ViewerStates,
         home: Timelines,
+        state_refresh: StateRefresh | None = None,
     ) -> None:
         self._graph = graph
         self._redis = redis
@@ -90,6 +92,11 @@ class EntryHydrator:
         self._states = states
         self._home = home
         self._shapes: LRUCache[int, _Shape] = LRUCache(SHAPES_REMEMBERED)
+        self._state_refresh = state_refresh
+        # A viewer's state filled longer ago than this is refreshed in the background: the last tenth
+        # of the shortest lifetime spread_ttl gives it (four fifths of the TTL), so a viewer who reads
+        # at least that often never finds it expired (feed/refresh_ahead.py says why).
+        self._state_refresh_after_ms = int(states.ttl_seconds * 1000 * 0.8 * (1 - STATE_REFRESH_SHARE))
 
     async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
         """The entries the viewer may see, in the given order, with post, author and share details."""
@@ -183,7 +190,15 @@ class EntryHydrator:
     async def _cards_and_flags(
         self, viewer_id: int, card_ids: tuple[list[int], list[int]], flag_ids: tuple[list[int], list[int]]
     ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
-        return await cards_and_flags(self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids)
+        found, flags = await cards_and_flags(
+            self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids
+        )
+        if flags is not None and self._state_refresh is not None:
+            # The cutoff names the fill: the window's start when the state was read from the graph.
+            filled_at = id_to_ms(flags.cutoff) + STATE_WINDOW_MS
+            if now_ms() - filled_at > self._state_refresh_after_ms:
+                self._state_refresh.notice({viewer_id: flags.cutoff})
+        return found, flags
 
     def _cached_rows(
         self,
@@ -281,7 +296,7 @@ class EntryHydrator:
             log.warning("post cache not filled: %s", exc)
 
     async def _fill_state(self, viewer_id: int) -> None:
-        cutoff = min_id_for_ms(now_ms() - STATE_WINDOW_MS)
+        cutoff = state_cutoff()
         state = await feed_graph.viewer_state(self._graph, viewer_id, cutoff)
         if state is None:
             return

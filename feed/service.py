@@ -16,7 +16,7 @@ from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
 from cache.viewer_state import ViewerStates
 from core.settings import Settings
-from feed.card_refresh import CardRefresher
+from feed.cache_refresh import CardRefresh, StateRefresh, card_refresh, state_refresh
 from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
 from feed.hydration import EntryHydrator
@@ -39,7 +39,8 @@ class FeedService:
     pull_heads: PullHeads
     pull_cache: PullFolloweesCache
     cards: PostCards
-    card_refresher: CardRefresher
+    card_refresh: CardRefresh
+    state_refresh: StateRefresh
     viewer_states: ViewerStates
     stream: EventStream
     relay: OutboxRelay
@@ -55,9 +56,9 @@ class FeedService:
         pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
         pull_heads = PullHeads(pulls, settings.pull_head_cache_ms)
         cards = PostCards(redis, ttl_seconds=settings.post_cache_ttl_seconds)
-        card_refresher = CardRefresher(graph, cards)
-        cards.on_stale = card_refresher.notice
         viewer_states = ViewerStates(redis, ttl_seconds=settings.post_cache_ttl_seconds)
+        refresh_cards, refresh_states = card_refresh(graph, cards), state_refresh(graph, viewer_states)
+        cards.on_stale = refresh_cards.notice
         stream = EventStream(redis)
         bus = RealtimeBus(redis)
         policy = CelebrityPolicy(
@@ -69,7 +70,8 @@ class FeedService:
             pull_heads=pull_heads,
             pull_cache=pull_cache,
             cards=cards,
-            card_refresher=card_refresher,
+            card_refresh=refresh_cards,
+            state_refresh=refresh_states,
             viewer_states=viewer_states,
             stream=stream,
             relay=OutboxRelay(graph, stream),
@@ -80,7 +82,7 @@ class FeedService:
                 pulls,
                 pull_heads,
                 pull_cache,
-                EntryHydrator(graph, redis, cards, viewer_states, home),
+                EntryHydrator(graph, redis, cards, viewer_states, home, refresh_states),
             ),
             fanout=FanOut(
                 graph,

@@ -1,8 +1,10 @@
-"""Refresh ahead of the post cache (cache/post_cards.py, feed/card_refresh.py), against real Neo4j and
-Redis: a card read past its freshness stamp is served from the cache and read again from the graph in
-the background (one batched read for the page's stale cards), a refresh never replaces a value other
-than the one seen stale (a forget's tombstone, a newer fill), values cached before stamps existed are
-served and refreshed, and with the graph down stale cards keep serving."""
+"""Refresh ahead of the post cache and the viewer's state (feed/refresh_ahead.py,
+feed/cache_refresh.py), against real Neo4j and Redis: a card read past its freshness stamp is served
+from the cache and read again from the graph in the background (one batched read for the page's stale
+cards), a refresh never replaces a value other than the one seen stale (a forget's tombstone, a newer
+fill), values cached before stamps existed are served and refreshed, with the graph down stale cards
+keep serving; a viewer state filled long ago is served and refilled the same way, never over a
+forget."""
 
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from cache.post_cards import PostCards
+from core.clock import now_ms
+from core.ids import id_to_ms, min_id_for_ms
 from core.settings import Settings
+from feed.cache_refresh import STATE_WINDOW_MS
 from tests.conftest import Account, app_services, create_post, run
 from tests.integration.test_feed import follow
 from tests.integration.test_post_cache import feed_posts, graph_reads, warm
@@ -64,7 +69,7 @@ def is_fresh(value: bytes | None) -> bool:
 
 
 def refresh_done(client: TestClient) -> None:
-    run(client, app_services(client).feed.card_refresher.idle)
+    run(client, app_services(client).feed.card_refresh.idle)
 
 
 def test_a_stale_card_is_served_and_refreshed_in_the_background_with_one_graph_read(
@@ -170,3 +175,49 @@ def test_with_the_graph_down_stale_cards_keep_serving(
     assert feed_posts(client, reader) == expected  # the working process refreshes it
     refresh_done(client)
     assert is_fresh(raw(client, key))
+
+
+def test_a_viewer_state_filled_long_ago_is_served_and_refilled_in_the_background(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, reader = make_user(), make_user()
+    follow(client, reader, author)
+    post_id = create_post(client, author, "liked")
+    assert client.post(f"/api/v1/posts/{post_id}/like", headers=reader.headers).status_code == 200
+    time.sleep(2.1)  # the like's tombstones end: the next read fills the viewer's state
+    assert warm(client, reader)[post_id]["is_liked"] is True
+    states = app_services(client).feed.viewer_states
+    marker, liked = states.keys(int(reader.user_id))[:2]
+    # Filled a TTL ago (the cutoff names the fill), and wrong since (as a lost invalidation leaves it).
+    ttl_ms = states.ttl_seconds * 1000
+    old_cutoff = min_id_for_ms(now_ms() - STATE_WINDOW_MS - ttl_ms)
+    redis = app_services(client).redis
+    assert run(client, lambda: redis.set(marker, old_cutoff, keepttl=True))
+    assert run(client, lambda: redis.srem(liked, int(post_id))) == 1
+    asked = graph_reads(client, monkeypatch)
+    assert feed_posts(client, reader)[post_id]["is_liked"] is False  # served from the cached state
+    run(client, app_services(client).feed.state_refresh.idle)
+    assert asked == ["feed/viewer_state"]  # in the background
+    refilled = int(raw(client, marker) or 0)
+    assert 0 <= now_ms() - (id_to_ms(refilled) + STATE_WINDOW_MS) < 60_000  # a fill of just now
+    assert feed_posts(client, reader)[post_id]["is_liked"] is True
+
+
+def test_a_viewer_state_refill_never_replaces_a_forget(client: TestClient, make_user: MakeUser) -> None:
+    reader = make_user()
+    viewer = int(reader.user_id)
+    states = app_services(client).feed.viewer_states
+    marker = states.keys(viewer)[0]
+    redis = app_services(client).redis
+    assert run(client, lambda: states.fill(viewer, 100, [1], [], []))
+    run(client, lambda: states.forget([viewer]))  # a like committed after the stale read
+    assert not run(client, lambda: states.refill(viewer, 100, 200, [1, 2], [], []))
+    assert run(client, lambda: redis.get(marker)) == b""
+    run(client, lambda: redis.delete(marker))  # the hold-off ended; another reader filled it anew
+    assert run(client, lambda: states.fill(viewer, 150, [1, 2], [], []))
+    assert not run(client, lambda: states.refill(viewer, 100, 200, [1], [], []))
+    assert run(client, lambda: redis.get(marker)) == b"150"
+    assert run(client, lambda: states.refill(viewer, 150, 200, [3], [], []))  # still the one seen
+    assert run(client, lambda: redis.get(marker)) == b"200"
+    flags = run(client, lambda: states.flags(viewer, [1, 2, 3], []))
+    assert flags is not None and flags.liked == {3}
