@@ -19,9 +19,9 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "prod"] = "dev"
     log_level: str = "INFO"
-    # Young-object collections every this many net allocations in the API and worker (core/gc_tuning.py);
-    # 700 is CPython's default.
-    gc_gen0_threshold: int = Field(default=50_000, ge=1)
+    # Young-object collections every this many net allocations in the API and worker (core/gc_tuning.py
+    # says why 5,000); 700 is CPython's default.
+    gc_gen0_threshold: int = Field(default=5_000, ge=1)
 
     # Neo4j
     neo4j_uri: str = "bolt://127.0.0.1:7687"
