@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 
+# The share of a lifetime taken off at most: a value filled now lives at least (1 - SPREAD) of it.
+SPREAD = 0.2
 
-def spread_ttl(seconds: int, spread: float = 0.2) -> int:
+
+def spread_ttl(seconds: int, spread: float = SPREAD) -> int:
     """``seconds`` shortened by up to ``spread`` of it, at random; never below one second. Only ever
     shorter: a lifetime that other code relies on as an upper bound stays one."""
     return max(1, seconds - int(random.random() * spread * seconds))

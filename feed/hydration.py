@@ -33,6 +33,7 @@ from cache.post_cards import Card, PostCards
 from cache.timeline import Timelines
 from cache.viewer_state import ViewerFlags, ViewerStates
 from core.clock import now_ms
+from core.expiry import SPREAD
 from core.ids import id_to_ms, min_id_for_ms
 from feed.cache_refresh import STATE_WINDOW_MS, StateRefresh, state_cutoff
 from graph.driver import Graph, Record
@@ -94,9 +95,10 @@ class EntryHydrator:
         self._shapes: LRUCache[int, _Shape] = LRUCache(SHAPES_REMEMBERED)
         self._state_refresh = state_refresh
         # A viewer's state filled longer ago than this is refreshed in the background: the last tenth
-        # of the shortest lifetime spread_ttl gives it (four fifths of the TTL), so a viewer who reads
-        # at least that often never finds it expired (feed/refresh_ahead.py says why).
-        self._state_refresh_after_ms = int(states.ttl_seconds * 1000 * 0.8 * (1 - STATE_REFRESH_SHARE))
+        # of the shortest lifetime spread_ttl gives it, so a viewer who reads at least that often never
+        # finds it expired (feed/refresh_ahead.py says why).
+        shortest_ms = states.ttl_seconds * 1000 * (1 - SPREAD)
+        self._state_refresh_after_ms = int(shortest_ms * (1 - STATE_REFRESH_SHARE))
 
     async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
         """The entries the viewer may see, in the given order, with post, author and share details."""
