@@ -1,4 +1,5 @@
-"""The timeline key scheme and fan-out on a real 3-master Redis Cluster (same redis-server binary)."""
+"""The timeline key scheme, fan-out and the caches' refresh ahead on a real 3-master Redis Cluster (same
+redis-server binary)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import RedisCluster
@@ -92,3 +95,43 @@ def test_real_time_events_cross_the_cluster(cluster_client: TestClient) -> None:
         run(client, lambda: worker.drain(sweep_age_ms=0))
         event = ws.receive_json()  # a heartbeat ("ping") instead would mean nothing arrived
         assert event["type"] == "new_post" and event["data"]["post_id"] == post_id
+
+
+def test_cache_refresh_ahead_on_the_cluster(cluster_client: TestClient) -> None:
+    """Cards spread over the masters are refreshed in one background round (one script call per key,
+    routed by key); a viewer state is refilled over the marker seen."""
+    client = cluster_client
+    services = app_services(client)
+    author, reader = register(client), register(client)
+    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    made = [create_post(client, author, f"card {i}") for i in range(6)]
+    run(client, lambda: Worker.for_services(services, consumer="cluster-test").drain(sweep_age_ms=0))
+    assert len(client.get("/api/v1/feed", headers=reader.headers).json()["posts"]) == 6  # fills the cards
+    cards, redis = services.feed.cards, services.redis
+    keys = [cards.post_key(int(p)) for p in made]
+
+    async def card(key: str) -> dict[str, Any]:
+        value = await redis.get(key)
+        assert value is not None
+        loaded: dict[str, Any] = orjson.loads(value)
+        return loaded
+
+    async def mark_stale() -> None:
+        for key in keys:
+            await redis.set(key, orjson.dumps({**await card(key), "_fresh_until": 1}), keepttl=True)
+
+    async def stamps() -> list[int]:
+        return [(await card(key))["_fresh_until"] for key in keys]
+
+    run(client, mark_stale)
+    assert client.get("/api/v1/feed", headers=reader.headers).status_code == 200  # served, and noticed
+    run(client, services.feed.card_refresh.idle)
+    assert all(stamp > 1 for stamp in run(client, stamps))
+
+    viewer = int(reader.user_id)
+    states = services.feed.viewer_states
+    assert run(client, lambda: states.refill(viewer, 1, 2, [], [], [])) is False  # not the marker seen
+    assert run(client, lambda: redis.set(states.keys(viewer)[0], 1))
+    assert run(client, lambda: states.refill(viewer, 1, 2, [int(made[0])], [], [])) is True
+    flags = run(client, lambda: states.flags(viewer, [int(made[0])], []))
+    assert flags is not None and flags.cutoff == 2 and flags.liked == {int(made[0])}
