@@ -62,12 +62,12 @@ _COUNT_FIELDS = ("like_count", "comment_count", "share_count")
 
 
 class PostCards:
-    def __init__(
-        self, redis: Redis | RedisCluster, *, ttl_seconds: int, on_stale: OnStale | None = None
-    ) -> None:
+    def __init__(self, redis: Redis | RedisCluster, *, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
-        self.on_stale = on_stale  # set once at assembly (feed/service.py); None: stale cards are only used
+        # Set once at assembly (feed/service.py: the refresher needs these cards, so it comes after);
+        # None: stale cards are only used.
+        self.on_stale: OnStale | None = None
 
     @staticmethod
     def post_key(post_id: int) -> str:
