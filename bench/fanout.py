@@ -1,7 +1,9 @@
 """Benchmark 2: fan-out.
 
 - Raw timeline inserts/s: ``Timelines.push`` (the production pipelined Lua push) of new entries into
-  many existing synthetic timelines, from one process: posts one after another, and two at a time.
+  many existing synthetic timelines, from one process: posts one after another, and two at a time;
+  then into full timelines (an active user's steady state), lazily trimmed and, as the baseline in
+  the same run, trimmed on every insert.
 - End to end: ``POST /api/v1/posts`` by an author with N active followers, through the real path
   (graph write + outbox, event stream, a worker process's fan-out), until the post is at the head of
   every follower's home timeline, polled in Redis. The bench API and worker run with the celebrity
@@ -14,6 +16,7 @@ followers who follow nobody else, so each follower's complete timeline is that a
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Any
 
@@ -38,6 +41,10 @@ FANOUT_PREFIX = "bench_fo_"
 RAW_PREFIX = "bench:fo"
 # Far above any author here: the bench worker pushes every post (see the module docstring).
 PUSH_EVERYTHING_THRESHOLD = 1_000_000_000
+# The full-timeline runs: a fifth of the timelines (a full one is ~8 KB), four times the pushes (so
+# that each timeline meets a few lazy trims; 66 pushes apart at the default cap).
+AT_CAP_SHARE = 5
+AT_CAP_PUSH_FACTOR = 4
 POLL_SECONDS = 0.005
 POLL_CHUNK = 2_000
 TIMEOUT_SECONDS = 60.0
@@ -108,41 +115,51 @@ async def _prepare_followers(graph: Graph, home: Timelines, author_id: int, foll
 
 
 async def _raw_inserts(timelines: int, entries: int) -> dict[str, Any]:
-    """Inserts/s of ``entries`` posts pushed one after another (each post's batches skip reading
-    heads: the newest-id mark), then of the same number pushed two at a time (the older post of each
-    pair reads every head, as under concurrent fan-outs)."""
+    """Inserts/s of ``entries`` posts pushed one after another into timelines holding one entry (each
+    post's batches skip reading heads: the newest-id mark), then of the same number pushed two at a
+    time (the older post of each pair reads every head, as under concurrent fan-outs); then into full
+    timelines, the steady state of an active user's, with lazy trimming and with a trim per insert
+    (the previous release's rule) side by side."""
     settings = bench_settings()
     redis = connect_redis(settings)
     home = Timelines(redis, prefix=RAW_PREFIX, cap=settings.timeline_cap, ttl_seconds=3600)
     owners = list(range(timelines))
+    full_owners = owners[: max(1, timelines // AT_CAP_SHARE)]
+    full_pushes = entries * AT_CAP_PUSH_FACTOR
 
-    async def in_order() -> int:
-        return sum([await home.push(new_id(), owners) for _ in range(entries)])
+    async def in_order(pushed: list[int], count: int) -> int:
+        return sum([await home.push(new_id(), pushed) for _ in range(count)])
 
-    async def two_at_once() -> int:
+    async def two_at_once(pushed: list[int], count: int) -> int:
         inserted = 0
-        for _ in range(0, entries, 2):
+        for _ in range(0, count, 2):
             older, newer = new_id(), new_id()
-            inserted += sum(await asyncio.gather(home.push(newer, owners), home.push(older, owners)))
+            inserted += sum(await asyncio.gather(home.push(newer, pushed), home.push(older, pushed)))
         return inserted
 
+    # name: (timelines, how they start, pushes, the longest a timeline gets before a trim)
+    scenarios = {
+        "in_order": (owners, "one", in_order, entries, home.trim_at),
+        "two_at_once": (owners, "one", two_at_once, entries, home.trim_at),
+        "at_cap": (full_owners, "full", in_order, full_pushes, home.trim_at),
+        "at_cap_trim_every_insert": (full_owners, "full", in_order, full_pushes, home.cap),
+    }
     measured: dict[str, Any] = {}
     try:
-        for name, pushes in (("in_order", in_order), ("two_at_once", two_at_once)):
-            seed = str(new_id())
-            for start in range(0, timelines, 10_000):  # existing timelines, one older entry each
-                async with redis.pipeline(transaction=False) as pipe:
-                    for owner in owners[start : start + 10_000]:
-                        pipe.delete(home.key(owner))
-                        pipe.rpush(home.key(owner), seed)
-                    await pipe.execute()
+        for name, (pushed, starts_as, pushes, count, trim_at) in scenarios.items():
+            fill = _fill_one if starts_as == "one" else _fill_full
+            seed = await fill(redis, home, pushed)
             # Built behind the scripts' back, so set the prefix's newest-id mark as they would have:
-            # every timeline under it holds the seed alone. (Production timelines come from rebuild.)
+            # no timeline under it holds anything newer than the seed. (Production timelines come from
+            # rebuild.)
             await redis.set(f"{RAW_PREFIX}:newest", seed)
+            home.trim_at = trim_at
             started = time.perf_counter()
-            inserted = await pushes()
+            inserted = await pushes(pushed, count)
             elapsed = time.perf_counter() - started
             measured[name] = {
+                "timelines": len(pushed),
+                "pushes": count,
                 "inserts": inserted,
                 "seconds": round(elapsed, 3),
                 "inserts_per_second": round(inserted / elapsed),
@@ -152,6 +169,39 @@ async def _raw_inserts(timelines: int, entries: int) -> dict[str, Any]:
     finally:
         await redis.aclose()
     return measured
+
+
+async def _fill_one(redis: Any, home: Timelines, owners: list[int]) -> str:
+    """Every timeline holds one older entry; returns it."""
+    seed = str(new_id())
+    for start in range(0, len(owners), 10_000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for owner in owners[start : start + 10_000]:
+                pipe.delete(home.key(owner))
+                pipe.rpush(home.key(owner), seed)
+            await pipe.execute()
+    return seed
+
+
+async def _fill_full(redis: Any, home: Timelines, owners: list[int]) -> str:
+    """Every timeline full, as in the steady state of lazy trimming: between the cap and the most a
+    list holds before a trim, spread evenly (a seeded draw), so that a run of pushes meets as many
+    trims as a long life would. One template list is copied (a COPY and an LTRIM per timeline go to
+    the AOF, not hundreds of thousands of entries); returns its newest entry."""
+    template = f"{RAW_PREFIX}:template"
+    ids = sorted((new_id() for _ in range(home.trim_at)), reverse=True)
+    await redis.delete(template)
+    for start in range(0, len(ids), 500):
+        await redis.rpush(template, *ids[start : start + 500])
+    draw = random.Random(len(owners))
+    for start in range(0, len(owners), 5_000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for owner in owners[start : start + 5_000]:
+                pipe.copy(template, home.key(owner), replace=True)
+                pipe.ltrim(home.key(owner), 0, draw.randint(home.cap, home.trim_at) - 1)
+            await pipe.execute()
+    await redis.delete(template)
+    return str(ids[0])
 
 
 async def _deliveries(url: str, sizes: list[int], runs: int) -> dict[int, list[dict[str, float]]]:
@@ -264,17 +314,25 @@ def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dic
     raw = [asyncio.run(_raw_inserts(timelines, entries)) for _ in range(runs)]
     inserts_per_second = median([r["in_order"]["inserts_per_second"] for r in raw])
     contended_per_second = median([r["two_at_once"]["inserts_per_second"] for r in raw])
+    at_cap_per_second = median([r["at_cap"]["inserts_per_second"] for r in raw])
+    exact_trim_per_second = median([r["at_cap_trim_every_insert"]["inserts_per_second"] for r in raw])
+    full = raw[0]["at_cap"]
     with api_server(workers=1, celebrity_threshold=PUSH_EVERYTHING_THRESHOLD, with_worker=True) as server:
         deliveries = asyncio.run(_deliveries(server.url, followers, runs))
     workload = f"{timelines:,} timelines x {entries}"
+    full_workload = f"{full['timelines']:,} full x {full['pushes']}"
     rows: list[tuple[Any, ...]] = [
         ("Timelines.push, in id order", workload, inserts_per_second, "", ""),
         ("Timelines.push, two posts at once", workload, contended_per_second, "", ""),
+        ("Timelines.push into full timelines", full_workload, at_cap_per_second, "", ""),
+        ("  same, trimmed on every insert (baseline)", full_workload, exact_trim_per_second, "", ""),
     ]
     summary: dict[str, Any] = {
         "raw": {
             "median_inserts_per_second": inserts_per_second,
             "median_inserts_per_second_two_at_once": contended_per_second,
+            "median_inserts_per_second_at_cap": at_cap_per_second,
+            "median_inserts_per_second_at_cap_trim_every_insert": exact_trim_per_second,
             "runs": raw,
         }
     }

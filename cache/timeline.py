@@ -3,7 +3,8 @@
 One key per timeline, ``<prefix>:{<owner id>}``, holding a list of decimal 64-bit ids, newest first.
 Redis stores such a list as a listpack of integers: about 10 bytes per entry, against ~21 for a
 listpack sorted set and ~138 for a skiplist one. Ids are time-ordered, so a list kept sorted by id
-is a reverse-chronological timeline. Entries are post ids or share (repost) ids.
+is a reverse-chronological timeline. Entries are post ids or share (repost) ids. A timeline holds at
+least the newest ``cap`` entries (all of them if fewer) and at most ``trim_at``: trimming is lazy.
 
 A timeline that exists is complete (up to its cap); a missing one is rebuilt from the graph on read.
 So fan-out only pushes into timelines that exist, and a rebuild first plants a sentinel so that no
@@ -35,6 +36,10 @@ from core.ids import min_id_for_ms
 
 # Twitter kept ~800 entries per home timeline, Mastodon keeps 800: older pages come from the graph.
 DEFAULT_CAP = 800
+# A full timeline may grow by cap // TRIM_SLACK_DIVISOR entries (66 at the cap of 800) before one
+# LTRIM takes it back to the cap: trimming on every insert cost Redis twice the insert itself (see
+# cache/lua/timeline_push.lua); ~4 % more memory per full timeline on average. Caps under 12 trim exactly.
+TRIM_SLACK_DIVISOR = 12
 # A rebuild normally takes milliseconds; past this the sentinel expires and the next read retries.
 _REBUILD_SECONDS = 30
 # Entries pushed per pipeline round trip during fan-out (Twitter pipelined 4,000 at a time).
@@ -77,6 +82,8 @@ class Timelines:
         self._key_head = f"{prefix}:{{".encode()
         self._standalone_mark = f"{prefix}:newest".encode()
         self.cap = cap
+        # The longest a list gets: past it, a push trims it back to the cap.
+        self.trim_at = cap + cap // TRIM_SLACK_DIVISOR
         self.ttl_seconds = ttl_seconds
 
     async def _run(self, script: LuaScript, keys: Sequence[str | bytes], *args: int | str) -> Any:
@@ -123,7 +130,7 @@ class Timelines:
 
         async def push_batch(batch: list[int]) -> int:
             groups = self._by_slot([self._encoded_key(owner) for owner in batch])
-            args = (entry_id, self.cap, _future_bound(), attempt)
+            args = (entry_id, self.cap, _future_bound(), attempt, self.trim_at)
             results = await self._run_many(_PUSH, [(keys, args) for keys in groups])
             return sum(int(r) for r in results)
 
@@ -161,7 +168,7 @@ class Timelines:
         keys = self._keys_with_mark(owner_id)
         bound, attempt = _future_bound(), secrets.token_hex(4)
         results = await self._run_many(
-            _PUSH, [(keys, (entry, self.cap, bound, attempt)) for entry in entry_ids]
+            _PUSH, [(keys, (entry, self.cap, bound, attempt, self.trim_at)) for entry in entry_ids]
         )
         return sum(int(r) for r in results)
 

@@ -59,6 +59,53 @@ def test_push_keeps_timelines_newest_first_deduped_and_capped(client: TestClient
     assert missing_untouched  # a missing timeline is rebuilt on read, never started by a push
 
 
+def test_a_full_timeline_grows_by_its_slack_before_one_trim_takes_it_back_to_the_cap(
+    client: TestClient,
+) -> None:
+    """Trimming is lazy (an LTRIM per insert into a full timeline cost Redis twice the insert): a list
+    grows to ``trim_at`` and is then cut back to the newest ``cap`` entries, on the fast path and the
+    careful one alike; what it holds is always a complete run of the newest entries, and a late
+    arrival older than the tail of a full timeline is dropped."""
+    redis = app_services(client).redis
+    home = Timelines(redis, prefix=f"t{new_id()}", cap=24, ttl_seconds=60)
+    assert home.trim_at == 26
+    owner = new_id()
+    # Ids "made" a minute from now, above the bound a fresh newest-id mark starts at, so that newer
+    # ones take the fast path; room between them for late arrivals.
+    base = min_id_for_ms(now_ms() + 60_000)
+    ids = [base + 10 * i for i in range(32)]
+    loaded = ids[4:28]  # exactly the cap, ids[0..3] older, ids[28..31] newer
+    key = home.key(owner)
+
+    async def scenario() -> dict[str, object]:
+        seen: dict[str, object] = {}
+        await home.rebuild(owner, lambda: _loaded(loaded))
+        await home.push(ids[28], [owner])
+        await home.push(ids[29], [owner])  # the fast path: 26 entries, not trimmed yet
+        seen["at trim_at"] = [int(v) for v in await redis.lrange(key, 0, -1)]
+        seen["too old while past the cap"] = await home.push(ids[3], [owner])
+        await home.push(ids[30], [owner])  # 27: back to the cap
+        seen["trimmed"] = [int(v) for v in await redis.lrange(key, 0, -1)]
+        await home.push(ids[31], [owner])
+        await home.push(ids[27] - 5, [owner])  # a late arrival (the careful path) inside the list
+        seen["careful"] = [int(v) for v in await redis.lrange(key, 0, -1)]
+        await home.push(ids[26] - 5, [owner])  # careful again: 27 entries, back to the cap
+        seen["careful trimmed"] = [int(v) for v in await redis.lrange(key, 0, -1)]
+        page = await home.page(owner, None, 30)
+        seen["page length"] = page.length
+        await home.drop(owner)
+        return seen
+
+    seen = run(client, scenario)
+    assert seen["at trim_at"] == sorted(ids[4:30], reverse=True)
+    assert seen["too old while past the cap"] == 0
+    assert seen["trimmed"] == sorted(ids[7:31], reverse=True)
+    careful = seen["careful"]
+    assert careful == sorted([*ids[7:32], ids[27] - 5], reverse=True) and len(careful) == 26
+    assert seen["careful trimmed"] == sorted([*ids[7:32], ids[27] - 5, ids[26] - 5], reverse=True)[:24]
+    assert seen["page length"] == 24
+
+
 def test_the_newest_id_mark_bounds_every_head_so_newer_ids_go_straight_to_the_front(
     client: TestClient,
 ) -> None:
