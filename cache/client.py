@@ -36,6 +36,18 @@ class HiredisPackingConnection(Connection):
             return super().pack_command(*args)
 
 
+class HiredisPackingCluster(RedisCluster):
+    """The cluster client, its node connections packing with hiredis as well: redis-py's constructor
+    fixes their class, so it is replaced before the first connection is made (connections are made
+    lazily, and nodes found later are made from the same options)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nodes_manager.connection_kwargs["connection_class"] = HiredisPackingConnection
+        for node in self.nodes_manager.startup_nodes.values():
+            node.connection_class = HiredisPackingConnection
+
+
 class MultiplexingRedis(Redis):
     """The standalone client, plus one connection shared by the process's hot exchanges
     (cache/multiplex.py, used by cache/exchange.py); closed with the client."""
@@ -77,7 +89,7 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
     """Create the client; nothing is connected until the first command."""
     timeout = settings.dependency_timeout_seconds
     if settings.redis_cluster:
-        return RedisCluster.from_url(
+        return HiredisPackingCluster.from_url(
             settings.redis_url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,

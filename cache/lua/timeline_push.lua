@@ -1,11 +1,22 @@
+#!lua flags=allow-cross-slot-keys
 -- KEYS[1]   the newest-id mark of these timelines' slot (see below)
--- KEYS[2..] the timelines (one call may carry thousands: a standalone Redis runs them in one command;
---           on a cluster the caller groups keys by hash slot)
+-- KEYS[2..] the timelines (one call may carry thousands: a standalone Redis runs them in one command)
 -- ARGV[1] entry id   ARGV[2] cap   ARGV[3] an id newer than any that exists yet (clock + skew allowance)
 -- ARGV[4] this push attempt's token (non-empty; the calls of one attempt carry disjoint timelines)
 -- ARGV[5] trim at: a list longer than this is trimmed back to the cap (cap + slack; see below)
+-- ARGV[6..] on a cluster, more slots of the node that serves KEYS' slot, each as: its mark's key, n,
+--           then n timeline keys of that slot
 -- Only existing timelines are touched: a missing one is rebuilt from the graph when it is next read,
 -- so pushing a lone entry would wrongly make it look complete. Returns how many timelines got it.
+--
+-- On a cluster, a script may declare keys of one slot only, and a fan-out batch of thousands of
+-- followers spreads over nearly as many slots: a call per slot cost ~15 us of Redis and ~40 us of
+-- client time per insert. So one call per node carries every slot that node serves: the first
+-- slot's keys declared (they route the call), the others' passed as arguments, which the
+-- allow-cross-slot-keys flag lets a script touch when they are local. Should a slot have moved
+-- since the client's map was read, touching its key fails the call ("non local key"), with what
+-- came before it applied: the caller then pushes per slot under a new attempt, which reads heads
+-- where this attempt went first, so nothing is pushed twice.
 --
 -- The mark, "<id>:<attempt>", says that no timeline of the slot holds an entry newer than <id>, and
 -- none holds <id> itself except where <attempt> put it. This script and timeline_merge keep it so
@@ -23,10 +34,6 @@
 -- arrival may join (older than a full timeline's tail: dropped, trimming would drop it anyway).
 local id, cap, attempt, trim_at = ARGV[1], tonumber(ARGV[2]), ARGV[4], tonumber(ARGV[5])
 local call = redis.call
-local mark_key = KEYS[1]
-local mark = call('GET', mark_key)
-local mark_id, mark_attempt
-if mark then mark_id, mark_attempt = string.match(mark, '^(%d+):?(.*)$') end
 local inserted = 0
 
 local function push_careful(key)
@@ -61,24 +68,38 @@ local function push_careful(key)
   end
 end
 
-if mark and (less(mark_id, id) or (mark_id == id and mark_attempt == attempt)) then
-  for i = 2, #KEYS do
-    -- LPUSHX returns the length (0: no timeline).
-    local size = call('LPUSHX', KEYS[i], id)
-    if size > 0 then
-      inserted = inserted + 1
-      if size > trim_at then call('LTRIM', KEYS[i], 0, cap - 1) end
+-- The timelines keys[first..last], all of the slot whose newest-id mark is mark_key.
+local function push_slot(mark_key, keys, first, last)
+  local mark = call('GET', mark_key)
+  local mark_id, mark_attempt
+  if mark then mark_id, mark_attempt = string.match(mark, '^(%d+):?(.*)$') end
+  if mark and (less(mark_id, id) or (mark_id == id and mark_attempt == attempt)) then
+    for i = first, last do
+      -- LPUSHX returns the length (0: no timeline).
+      local size = call('LPUSHX', keys[i], id)
+      if size > 0 then
+        inserted = inserted + 1
+        if size > trim_at then call('LTRIM', keys[i], 0, cap - 1) end
+      end
+    end
+    if mark_id ~= id then call('SET', mark_key, id .. ':' .. attempt) end
+  else
+    for i = first, last do push_careful(keys[i]) end
+    if not mark then
+      call('SET', mark_key, newer(id, ARGV[3]))
+    elseif mark_id == id and mark_attempt ~= '' then
+      -- Another attempt at the marking id (a redelivery) may have put it where the marking attempt
+      -- is yet to go: from now on both read heads.
+      call('SET', mark_key, id)
     end
   end
-  if mark_id ~= id then call('SET', mark_key, id .. ':' .. attempt) end
-else
-  for i = 2, #KEYS do push_careful(KEYS[i]) end
-  if not mark then
-    call('SET', mark_key, newer(id, ARGV[3]))
-  elseif mark_id == id and mark_attempt ~= '' then
-    -- Another attempt at the marking id (a redelivery) may have put it where the marking attempt is
-    -- yet to go: from now on both read heads.
-    call('SET', mark_key, id)
-  end
+end
+
+push_slot(KEYS[1], KEYS, 2, #KEYS)
+local i = 6
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 1])
+  push_slot(ARGV[i], ARGV, i + 2, i + 1 + n)
+  i = i + 2 + n
 end
 return inserted

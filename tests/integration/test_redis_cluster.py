@@ -15,6 +15,9 @@ from fastapi.testclient import TestClient
 from redis.asyncio import RedisCluster
 
 from api.app import create_app
+from cache.timeline import Timelines
+from core.clock import now_ms
+from core.ids import min_id_for_ms, new_id
 from core.settings import Settings
 from feed.worker import Worker
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
@@ -135,3 +138,109 @@ def test_cache_refresh_ahead_on_the_cluster(cluster_client: TestClient) -> None:
     assert run(client, lambda: states.refill(viewer, 1, 2, [int(made[0])], [], [])) is True
     flags = run(client, lambda: states.flags(viewer, [int(made[0])], []))
     assert flags is not None and flags.cutoff == 2 and flags.liked == {int(made[0])}
+
+
+def _cluster_timelines(client: TestClient, cap: int = 50) -> tuple[RedisCluster, Timelines]:
+    redis = app_services(client).redis
+    assert isinstance(redis, RedisCluster)
+    return redis, Timelines(redis, prefix=f"t{new_id()}", cap=cap, ttl_seconds=60)
+
+
+def test_one_push_call_per_master_carries_every_slot_it_serves(cluster_client: TestClient) -> None:
+    """A batch spanning hundreds of slots goes out as one script call per master (the first slot's keys
+    declared, the others' passed along); every existing timeline gets the entry once, in order, under
+    its own slot's newest-id mark, and a second push of the same entry adds nothing."""
+    redis, home = _cluster_timelines(cluster_client)
+    owners = [new_id() for _ in range(600)]
+    present = owners[::2]  # the others have no timeline: untouched
+    older = new_id()
+    entry = min_id_for_ms(now_ms() + 60_000)  # above the bound a fresh mark starts at
+
+    async def scenario() -> dict[str, Any]:
+        for owner in present:
+            await home.rebuild(owner, lambda: _newest_first([older]))
+        calls: list[int] = []
+        original = redis.execute_command
+
+        async def counting(*args: Any, **kwargs: Any) -> Any:
+            if args[0] == "EVALSHA":
+                calls.append(len(args))
+            return await original(*args, **kwargs)
+
+        redis.execute_command = counting  # type: ignore[method-assign]
+        try:
+            inserted = await home.push(entry, owners)
+        finally:
+            del redis.execute_command
+        again = await home.push(entry, owners)
+        pages = [(await home.page(owner, None, 5)).entries for owner in present]
+        untouched = [await home.exists(owner) for owner in owners[1::2]]
+        slots = {redis.keyslot(home.key(owner)) for owner in present}
+        marks = [
+            await redis.get(home._slot_groups([owner])[redis.keyslot(home.key(owner))][0])
+            for owner in present
+        ]
+        for owner in present:
+            await home.drop(owner)
+        return {
+            "inserted": inserted,
+            "again": again,
+            "calls": calls,
+            "pages": pages,
+            "untouched": untouched,
+            "slots": slots,
+            "marks": marks,
+        }
+
+    seen = run(cluster_client, scenario)
+    assert seen["inserted"] == len(present) and seen["again"] == 0
+    assert len(seen["slots"]) > 250  # the batch spans hundreds of slots ...
+    assert len(seen["calls"]) == 3  # ... and went out as one call per master
+    assert seen["pages"] == [[entry, older]] * len(present)
+    assert not any(seen["untouched"])
+    assert all(mark is not None and mark.split(b":")[0] == str(entry).encode() for mark in seen["marks"])
+
+
+def test_a_push_whose_slot_map_is_stale_falls_back_per_slot_without_duplicates(
+    cluster_client: TestClient,
+) -> None:
+    """The client believes a slot is served by the wrong master (as after a resharding it has not seen
+    yet): that master's call stops at the slot's first key with the slots before it done; the batch
+    is then pushed per slot under a new attempt (redirects followed), and no timeline gets the entry
+    twice."""
+    redis, home = _cluster_timelines(cluster_client)
+    run(cluster_client, redis.initialize)  # the slot map
+    older = new_id()
+    entry = min_id_for_ms(now_ms() + 60_000)
+    by_node: dict[str, list[int]] = {}
+    candidate = new_id()
+    while len(by_node) < 3 or min(len(v) for v in by_node.values()) < 40:
+        candidate += 1
+        node = redis.get_node_from_key(home.key(candidate))
+        assert node is not None
+        by_node.setdefault(node.name, []).append(candidate)
+    (_, firsts), (_, others), _ = sorted(by_node.items())
+    misplaced = others[0]  # served by another master, but the client will think firsts' master has it
+    owners = [*firsts, misplaced]
+    slot = redis.keyslot(home.key(misplaced))
+    right = redis.nodes_manager.slots_cache[slot]
+    wrong = redis.nodes_manager.slots_cache[redis.keyslot(home.key(firsts[0]))]
+
+    async def scenario() -> list[list[int]]:
+        for owner in owners:
+            await home.rebuild(owner, lambda: _newest_first([older]))
+        redis.nodes_manager.slots_cache[slot] = wrong
+        try:
+            await home.push(entry, owners)
+        finally:
+            redis.nodes_manager.slots_cache[slot] = right
+        pages = [(await home.page(owner, None, 5)).entries for owner in owners]
+        for owner in owners:
+            await home.drop(owner)
+        return pages
+
+    assert run(cluster_client, scenario) == [[entry, older]] * len(owners)
+
+
+async def _newest_first(ids: list[int]) -> list[int]:
+    return sorted(ids, reverse=True)
