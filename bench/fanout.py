@@ -16,19 +16,24 @@ followers who follow nobody else, so each follower's complete timeline is that a
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import secrets
+import subprocess
 import time
 from typing import Any
 
 import httpx
+from redis.asyncio import RedisCluster
 
-from bench.common import api_server, bench_settings, console, median, print_table, write_result
+from bench.common import ROOT, api_server, bench_settings, console, median, print_table, write_result
 from bench.load import BENCH_PASSWORD
 from cache.client import connect_redis
 from cache.events import STREAM
-from cache.timeline import Timelines
+from cache.timeline import _PUSH as _PUSH_SCRIPT
+from cache.timeline import PUSH_BATCH, Timelines
 from core.clock import now_ms
-from core.ids import new_id
+from core.ids import min_id_for_ms, new_id
 from core.passwords import Passwords
 from core.tokens import Tokens
 from feed.service import FeedService
@@ -171,6 +176,88 @@ async def _raw_inserts(timelines: int, entries: int) -> dict[str, Any]:
     return measured
 
 
+async def _cluster_inserts(timelines: int, entries: int) -> dict[str, Any]:
+    """Inserts/s of ``entries`` posts pushed one after another into timelines holding one entry on the
+    local 3-master Redis Cluster (see :func:`_start_cluster`): ``Timelines.push`` (one call per master
+    and batch) against one call per hash slot (the previous release), alternated post by post, with
+    the Redis CPU (all masters, ``INFO cpu``) and this process's CPU per insert."""
+    port = os.environ.get("FEEDGRAPH_REDIS_CLUSTER_PORTS", "7001").split()[0]
+    settings = bench_settings().model_copy(
+        update={"redis_cluster": True, "redis_url": f"redis://127.0.0.1:{port}/0"}
+    )
+    redis = connect_redis(settings)
+    assert isinstance(redis, RedisCluster)
+    home = Timelines(redis, prefix=RAW_PREFIX, cap=settings.timeline_cap, ttl_seconds=3600)
+    owners = list(range(timelines))
+    groups = list(home._slot_groups(owners).values())
+
+    async def per_slot(entry_id: int) -> int:
+        """The previous release's cluster push: one script call per slot, batches as in push."""
+        inserted = 0
+        attempt = secrets.token_hex(4)
+        for start in range(0, len(groups), PUSH_BATCH):
+            args = (entry_id, home.cap, min_id_for_ms(now_ms() + 2_000), attempt, home.trim_at)
+            calls = [(group, args) for group in groups[start : start + PUSH_BATCH]]
+            inserted += sum(int(r) for r in await home._run_many(_PUSH_SCRIPT, calls))
+        return inserted
+
+    async def per_node(entry_id: int) -> int:
+        return await home.push(entry_id, owners)
+
+    spent = {"per_node": [0, 0.0, 0.0, 0.0], "per_slot": [0, 0.0, 0.0, 0.0]}  # inserts, s, Redis s, client s
+    try:
+        await _fill_one(redis, home, owners)
+        async with redis.pipeline(transaction=False) as pipe:  # every slot's mark, as rebuilds leave it
+            for group in groups:
+                pipe.set(group[0], "1")
+            await pipe.execute()
+        for _ in range(entries):
+            for name, push in (("per_node", per_node), ("per_slot", per_slot)):
+                redis_cpu, client_cpu, started = (
+                    await _cluster_cpu(redis),
+                    time.process_time(),
+                    time.perf_counter(),
+                )
+                inserted = await push(new_id())
+                totals = spent[name]
+                totals[0] += inserted
+                totals[1] += time.perf_counter() - started
+                totals[2] += await _cluster_cpu(redis) - redis_cpu
+                totals[3] += time.process_time() - client_cpu
+        async with redis.pipeline(transaction=False) as pipe:
+            for owner in owners:
+                pipe.delete(home.key(owner))
+            await pipe.execute()
+    finally:
+        await redis.aclose()
+    return {
+        name: {
+            "timelines": timelines,
+            "slots": len(groups),
+            "inserts": int(inserted),
+            "seconds": round(seconds, 3),
+            "inserts_per_second": round(inserted / seconds),
+            "redis_cpu_us_per_insert": round(redis_s / inserted * 1e6, 2),
+            "client_cpu_us_per_insert": round(client_s / inserted * 1e6, 2),
+        }
+        for name, (inserted, seconds, redis_s, client_s) in spent.items()
+    }
+
+
+def _start_cluster() -> None:
+    """The local 3-master cluster the tests use (idempotent: started and created only when needed)."""
+    subprocess.run(["bash", str(ROOT / "infra/services.sh"), "cluster-start"], check=True, timeout=300)
+
+
+async def _cluster_cpu(redis: RedisCluster) -> float:
+    """CPU seconds used so far by every master of the cluster."""
+    total = 0.0
+    for node in redis.get_primaries():
+        info = await redis.info("cpu", target_nodes=node)
+        total += float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+    return total
+
+
 async def _fill_one(redis: Any, home: Timelines, owners: list[int]) -> str:
     """Every timeline holds one older entry; returns it."""
     seed = str(new_id())
@@ -310,8 +397,12 @@ return missing
 """
 
 
-def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dict[str, Any]:
+def run(
+    *, followers: list[int], runs: int, timelines: int, entries: int, cluster_timelines: int
+) -> dict[str, Any]:
     raw = [asyncio.run(_raw_inserts(timelines, entries)) for _ in range(runs)]
+    _start_cluster()
+    clustered = [asyncio.run(_cluster_inserts(cluster_timelines, entries)) for _ in range(runs)]
     inserts_per_second = median([r["in_order"]["inserts_per_second"] for r in raw])
     contended_per_second = median([r["two_at_once"]["inserts_per_second"] for r in raw])
     at_cap_per_second = median([r["at_cap"]["inserts_per_second"] for r in raw])
@@ -327,6 +418,22 @@ def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dic
         ("Timelines.push into full timelines", full_workload, at_cap_per_second, "", ""),
         ("  same, trimmed on every insert (baseline)", full_workload, exact_trim_per_second, "", ""),
     ]
+    cluster_summary: dict[str, Any] = {"runs": clustered}
+    for name, label in (("per_node", "one call per master"), ("per_slot", "one call per slot (baseline)")):
+        figures = {
+            figure: median([run[name][figure] for run in clustered])
+            for figure in ("inserts_per_second", "redis_cpu_us_per_insert", "client_cpu_us_per_insert")
+        }
+        cluster_summary[name] = figures
+        rows.append(
+            (
+                f"3-master cluster, {label}",
+                f"{cluster_timelines:,} timelines x {entries}",
+                figures["inserts_per_second"],
+                f"Redis {figures['redis_cpu_us_per_insert']} us",
+                f"client {figures['client_cpu_us_per_insert']} us",
+            )
+        )
     summary: dict[str, Any] = {
         "raw": {
             "median_inserts_per_second": inserts_per_second,
@@ -334,7 +441,8 @@ def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dic
             "median_inserts_per_second_at_cap": at_cap_per_second,
             "median_inserts_per_second_at_cap_trim_every_insert": exact_trim_per_second,
             "runs": raw,
-        }
+        },
+        "cluster": cluster_summary,
     }
     for n, samples in deliveries.items():
         all_s = sorted(s["all_followers_s"] for s in samples)
@@ -355,8 +463,17 @@ def run(*, followers: list[int], runs: int, timelines: int, entries: int) -> dic
                 summary[str(n)]["max_all_followers_ms"],
             )
         )
-    print_table("fan-out (medians)", ["measure", "workload", "inserts/s", "median ms", "max ms"], rows)
-    write_result(
-        "fanout", {"followers": followers, "runs": runs, "timelines": timelines, "entries": entries}, summary
+    print_table(
+        "fan-out (medians; cluster rows: CPU per insert)",
+        ["measure", "workload", "inserts/s", "median ms", "max ms"],
+        rows,
     )
+    parameters = {
+        "followers": followers,
+        "runs": runs,
+        "timelines": timelines,
+        "entries": entries,
+        "cluster_timelines": cluster_timelines,
+    }
+    write_result("fanout", parameters, summary)
     return summary

@@ -90,8 +90,12 @@ def fanout(
     runs: int = RunsOpt,
     timelines: int = typer.Option(100_000, help="synthetic timelines of the raw insert test"),
     entries: int = typer.Option(5, help="entries pushed into each synthetic timeline per run"),
+    cluster_timelines: int = typer.Option(
+        20_000, help="synthetic timelines of the insert test on the local 3-master Redis Cluster"
+    ),
 ) -> None:
-    """Timeline inserts/s, and POST /posts to every active follower's timeline (1k, 10k, ... followers)."""
+    """Timeline inserts/s (standalone and on a 3-master cluster), and POST /posts to every active
+    follower's timeline (1k, 10k, ... followers)."""
     from bench.fanout import run
 
     run(
@@ -99,6 +103,7 @@ def fanout(
         runs=runs,
         timelines=timelines,
         entries=entries,
+        cluster_timelines=cluster_timelines,
     )
 
 
