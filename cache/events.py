@@ -13,6 +13,8 @@ the attempt is not counted, so an outage of any length parks nothing on the dead
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,8 @@ STREAM = "fg:events"
 DEAD_LETTERS = "fg:events:dead"
 # The stream has no length cap: a cap would drop events a lagging consumer group has not read yet.
 # The feed-housekeeping job trims what every group has acknowledged (jobs/feed_housekeeping.py).
+# How long a publisher may go on using the stream server it last read (see EventStream.server).
+SERVER_MAX_AGE_SECONDS = 5.0
 
 
 class RetryLater(Exception):
@@ -101,10 +105,45 @@ class Event:
 Handler = Callable[[list[Event]], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class StreamServer:
+    """``origin`` names the stream (a token kept in its Redis: one per deployment, the same across
+    restarts as long as the data lasts); ``run_id`` the Redis process holding it, new after every
+    restart or failover. Events published under one run id that the stream's server no longer has
+    may have been lost with the last second of its append-only file."""
+
+    origin: str
+    run_id: str
+
+
 class EventStream:
     def __init__(self, redis: Redis | RedisCluster, stream: str = STREAM) -> None:
         self._redis = redis
         self.stream = stream
+        self._server: tuple[StreamServer, float] | None = None  # and when it was read (monotonic s)
+
+    async def server(self, max_age_seconds: float = SERVER_MAX_AGE_SECONDS) -> StreamServer:
+        """Who holds the stream: its origin and the Redis process's run id (see :class:`StreamServer`).
+        Read again when the one known is older than ``max_age_seconds``: a process seen before a write
+        can only make that write look lost when it was not (it is then published again, which
+        consumers tolerate), never the reverse."""
+        known = self._server
+        if known is not None and time.monotonic() - known[1] <= max_age_seconds:
+            return known[0]
+        redis = self._redis
+        origin_key = f"{{{self.stream}}}:origin"  # the stream's slot: same server (hash tag)
+        if isinstance(redis, RedisCluster):
+            await redis.initialize()  # the slot map (a no-op once read)
+            info = await redis.info("server", target_nodes=redis.get_node_from_key(self.stream))
+        else:
+            info = await redis.info("server")
+        # SET NX ... GET: made once, then the same for as long as the stream's data lasts.
+        made = secrets.token_hex(8)
+        kept = await redis.set(origin_key, made, nx=True, get=True)
+        origin = _text(kept) if isinstance(kept, bytes | str) else made
+        server = StreamServer(origin=origin, run_id=str(info["run_id"]))
+        self._server = (server, time.monotonic())
+        return server
 
     async def publish(self, events: list[Event]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:

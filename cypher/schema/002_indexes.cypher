@@ -7,6 +7,10 @@ CREATE INDEX user_last_seen IF NOT EXISTS FOR (u:User) ON (u.last_feed_read_ms);
 CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at);
 // Outbox events not yet relayed to the Redis stream, oldest first.
 CREATE INDEX outbox_event_created_at IF NOT EXISTS FOR (e:OutboxEvent) ON (e.created_at);
+// Events on the stream, kept until its Redis has them on disk (feed/relay.py): a stream's oldest first,
+// and by id.
+CREATE INDEX published_event_origin IF NOT EXISTS FOR (e:PublishedEvent) ON (e.origin, e.published_at);
+CREATE INDEX published_event_id IF NOT EXISTS FOR (e:PublishedEvent) ON (e.id);
 // Relationship property indexes for time-windowed analytics.
 CREATE INDEX follows_created_at IF NOT EXISTS FOR ()-[f:FOLLOWS]-() ON (f.created_at);
 CREATE INDEX liked_at IF NOT EXISTS FOR ()-[l:LIKED]-() ON (l.at);

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from cache.events import EventStream
+from core.clock import now_ms
 from core.settings import Settings
+from feed.relay import OutboxRelay
 from feed.worker import Worker
+from graph.repositories import outbox
+from search.indices import POSTS
 from tests.conftest import app_services, create_post, register, run, wait_until_prepared
 from tests.private_servers import PrivateRedis, free_port
 
@@ -64,3 +70,60 @@ def test_with_neo4j_down_writes_answer_503_with_a_clear_error(settings: Settings
         assert response.json() == {"error": "dependency_unavailable", "detail": "neo4j is unavailable"}
         ready = client.get("/readyz")
         assert ready.status_code == 503 and "neo4j" in ready.json()["detail"]
+
+
+def test_events_a_redis_crash_lost_from_the_stream_are_published_again(
+    settings: Settings, private_redis: PrivateRedis
+) -> None:
+    """Redis acknowledges a write before its append-only file is on disk: a crash of its host loses the
+    last second, here the events of a post just published. They stay in the graph, marked with the
+    Redis process that took them, until that process has held them long enough; after a restart (a
+    new process) the sweep publishes them again, and the post is indexed after all. Events of another
+    stream sharing the graph are that stream's to settle."""
+    isolated = settings.model_copy(update={"redis_url": private_redis.url})
+    with TestClient(create_app(isolated)) as client:
+        wait_until_prepared(client)
+        services = app_services(client)
+        relay, stream, redis, graph = (
+            services.feed.relay,
+            services.feed.stream,
+            services.redis,
+            services.graph,
+        )
+        author = register(client)
+        post_id = create_post(client, author, "taken by Redis, then lost")  # published by the API at once
+
+        async def on_stream() -> set[str]:
+            entries: Any = await redis.xrange(stream.stream)
+            return {fields[b"post_id"].decode() for _, fields in entries}
+
+        async def kept() -> set[str]:
+            origin = (await stream.server()).origin
+            rows = await outbox.published_events(graph, origin, now_ms(), 100_000)
+            return {str(event["post_id"]) for event, _ in rows}
+
+        assert post_id in run(client, on_stream) and post_id in run(client, kept)
+        run(client, lambda: relay.sweep(0, durable_after_ms=60_000))
+        assert post_id in run(client, kept)  # not forgotten before it is surely on disk
+
+        elsewhere = OutboxRelay(graph, EventStream(redis, stream=f"{stream.stream}:elsewhere"))
+        assert run(client, lambda: elsewhere.sweep(0, durable_after_ms=0)) == 0
+        assert post_id in run(client, kept)  # another stream's sweep leaves it alone
+
+        # The crash: the stream loses its newest entries (as with the AOF's last second), and the Redis
+        # process that comes back is a new one.
+        run(client, lambda: redis.xtrim(stream.stream, maxlen=0))
+        private_redis.stop()
+        private_redis.start()
+        assert post_id not in run(client, on_stream)
+        assert run(client, lambda: relay.sweep(0, durable_after_ms=0)) >= 1
+        assert post_id in run(client, on_stream)
+
+        run(client, Worker.for_services(services, consumer="degraded-test").drain)
+        run(client, services.search_service.refresh)
+        posts_alias = services.search_service.indices.read_alias(POSTS)
+        found = run(client, lambda: services.search.get(index=posts_alias, id=post_id, ignore=[404]))
+        assert found["found"]  # indexed: the search group handled the event published again
+        # The same process has held it since: forgotten, not published again.
+        assert run(client, lambda: relay.sweep(0, durable_after_ms=0)) == 0
+        assert post_id not in run(client, kept)
