@@ -87,8 +87,7 @@ class Timelines:
         self.prefix = prefix
         self._key_head = f"{prefix}:{{".encode()
         self._standalone_mark = f"{prefix}:newest".encode()
-        self._mark_head = f"{prefix}:newest".encode()
-        self._mark_keys: dict[int, bytes] = {}  # a cluster slot's newest-id mark key, as made
+        self._mark_keys: dict[int, bytes] = {}  # a cluster slot's mark: that name plus the slot's tag
         self.cap = cap
         # The longest a list gets: past it, a push trims it back to the cap.
         self.trim_at = cap + cap // TRIM_SLACK_DIVISOR
@@ -192,7 +191,7 @@ class Timelines:
             if group is None:
                 mark = marks.get(slot)
                 if mark is None:
-                    mark = marks[slot] = b"%s:{%s}" % (self._mark_head, tag_for_slot(slot).encode())
+                    mark = marks[slot] = b"%s:{%s}" % (self._standalone_mark, tag_for_slot(slot).encode())
                 group = groups[slot] = [mark]
             group.append(b"%s%s}" % (self._key_head, tag))
         return groups
