@@ -34,9 +34,15 @@ console = Console()
 
 def bench_env(celebrity_threshold: int | None = None) -> dict[str, str]:
     """Environment overrides of every process a benchmark starts (API server, worker)."""
-    base = get_settings().redis_url.rsplit("/", 1)[0]
+    settings = get_settings()
+    # A Redis Cluster has one database: there the bench's keys live beside others' (ids are unique).
+    redis_url = (
+        settings.redis_url
+        if settings.redis_cluster
+        else f"{settings.redis_url.rsplit('/', 1)[0]}/{BENCH_REDIS_DB}"
+    )
     env = {
-        "FEEDGRAPH_REDIS_URL": f"{base}/{BENCH_REDIS_DB}",
+        "FEEDGRAPH_REDIS_URL": redis_url,
         "FEEDGRAPH_OPENSEARCH_INDEX_PREFIX": BENCH_INDEX_PREFIX,
         # Viral and fan-out runs write far faster than one person can: the limiter is not under test.
         "FEEDGRAPH_WRITE_RATE_LIMIT_PER_MINUTE": "100000000",

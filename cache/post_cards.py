@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis, RedisCluster
 
+from cache.cluster_reads import get_many
 from cache.scripts import LuaScript, with_scripts
 from core.clock import now_ms
 from core.expiry import spread_ttl
@@ -101,7 +102,7 @@ class PostCards:
             return {}, {}
         # One MGET, not a pipeline of GETs: redis-py spends ~15 µs of Python per command.
         if isinstance(self._redis, RedisCluster):
-            values: list[bytes | str | None] = await self._redis.mget_nonatomic(keys)  # split per slot
+            values: list[bytes | str | None] = list(await get_many(self._redis, keys))  # one call per master
         else:
             values = await self._redis.mget(keys)
         return self.parse(post_ids, user_ids, values)

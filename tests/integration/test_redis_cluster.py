@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from redis.asyncio import RedisCluster
 
 from api.app import create_app
+from cache.cluster_reads import get_many
 from cache.timeline import Timelines
 from core.clock import now_ms
 from core.ids import min_id_for_ms, new_id
@@ -244,3 +245,48 @@ def test_a_push_whose_slot_map_is_stale_falls_back_per_slot_without_duplicates(
 
 async def _newest_first(ids: list[int]) -> list[int]:
     return sorted(ids, reverse=True)
+
+
+def test_many_keys_are_read_in_one_call_per_master_whatever_their_slots(cluster_client: TestClient) -> None:
+    """A page's cards lie in as many slots as there are cards: they are read with one script call per
+    master, values in the order asked (None where missing); with a stale slot map the call that meets
+    a moved slot is answered per slot instead."""
+    redis = app_services(cluster_client).redis
+    assert isinstance(redis, RedisCluster)
+    run(cluster_client, redis.initialize)
+    keys = [f"t:{{{new_id()}}}" for _ in range(90)]
+    present = {key: f"value {i}".encode() for i, key in enumerate(keys) if i % 3}
+    masters = {node.name for node in (redis.get_node_from_key(key) for key in keys) if node is not None}
+
+    async def scenario() -> tuple[list[bytes | None], list[int], list[bytes | None]]:
+        for key, value in present.items():
+            await redis.set(key, value, ex=60)
+        calls: list[int] = []
+        original = redis.execute_command
+
+        async def counting(*args: Any, **kwargs: Any) -> Any:
+            calls.append(len(args))
+            return await original(*args, **kwargs)
+
+        redis.execute_command = counting  # type: ignore[method-assign]
+        try:
+            values = await get_many(redis, keys)
+        finally:
+            del redis.execute_command
+        # The client believes the first key's slot is served by the master of a key elsewhere.
+        slot = redis.keyslot(keys[0])
+        other = next(key for key in keys if redis.get_node_from_key(key) != redis.get_node_from_key(keys[0]))
+        right = redis.nodes_manager.slots_cache[slot]
+        redis.nodes_manager.slots_cache[slot] = redis.nodes_manager.slots_cache[redis.keyslot(other)]
+        try:
+            stale = await get_many(redis, keys)
+        finally:
+            redis.nodes_manager.slots_cache[slot] = right
+        await redis.delete(*present)
+        return values, calls, stale
+
+    values, calls, stale = run(cluster_client, scenario)
+    expected = [present.get(key) for key in keys]
+    assert len(masters) == 3 and len(calls) == 3
+    assert values == expected
+    assert stale == expected
