@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import hiredis
-from redis.asyncio import Connection, Redis, RedisCluster
+from redis.asyncio import Connection, Redis, RedisCluster, SSLConnection
+from redis.asyncio.cluster import ClusterNode
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -46,6 +47,39 @@ class HiredisPackingCluster(RedisCluster):
         self.nodes_manager.connection_kwargs["connection_class"] = HiredisPackingConnection
         for node in self.nodes_manager.startup_nodes.values():
             node.connection_class = HiredisPackingConnection
+
+
+class MultiplexingCluster(HiredisPackingCluster):
+    """The cluster client, plus one multiplexed connection per master (cache/multiplex.py), made on
+    first use, for the feed read's hot commands (cache/exchange.py ``command_on_node``); everything
+    else, and whatever a multiplexed connection cannot answer (a redirect, a lost node), goes through
+    redis-py's routing. Closed with the client."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._multiplexed: dict[str, Multiplexed] = {}
+
+    def multiplexed_for(self, node: ClusterNode) -> Multiplexed | None:
+        """The node's shared connection; None for TLS (the multiplexer speaks plain TCP)."""
+        found = self._multiplexed.get(node.name)
+        if found is None:
+            options = self.nodes_manager.connection_kwargs
+            if options.get("connection_class") is SSLConnection or any(k.startswith("ssl") for k in options):
+                return None
+            found = self._multiplexed[node.name] = Multiplexed(
+                host=node.host,
+                port=int(node.port),
+                username=options.get("username"),
+                password=options.get("password"),
+                timeout=float(options.get("socket_timeout") or 5.0),
+            )
+        return found
+
+    async def aclose(self) -> None:
+        for multiplexed in self._multiplexed.values():
+            multiplexed.close()
+        self._multiplexed.clear()
+        await super().aclose()
 
 
 class MultiplexingRedis(Redis):
@@ -89,7 +123,8 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
     """Create the client; nothing is connected until the first command."""
     timeout = settings.dependency_timeout_seconds
     if settings.redis_cluster:
-        return HiredisPackingCluster.from_url(
+        cluster_class = MultiplexingCluster if settings.redis_multiplexed else HiredisPackingCluster
+        return cluster_class.from_url(
             settings.redis_url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,

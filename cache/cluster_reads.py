@@ -16,6 +16,7 @@ from redis.asyncio import RedisCluster
 from redis.crc import key_slot
 from redis.exceptions import ResponseError
 
+from cache.exchange import command_on_node
 from cache.scripts import LuaScript, with_scripts
 
 _MULTI_GET = LuaScript("multi_get")
@@ -34,10 +35,11 @@ async def get_many(redis: RedisCluster, keys: Sequence[str]) -> list[bytes | Non
 
     async def node_values(indexes: list[int]) -> list[bytes | None]:
         wanted = [keys[i] for i in indexes]
+        node = redis.nodes_manager.get_node_from_slot(key_slot(wanted[0].encode()))
+        command = ("EVALSHA", _MULTI_GET.sha, 1, *wanted)
         try:
-            found = await with_scripts(
-                redis, SCRIPTS, lambda: redis.execute_command("EVALSHA", _MULTI_GET.sha, 1, *wanted)
-            )
+            # On the master's multiplexed connection when the client has one (cache/exchange.py).
+            found = await with_scripts(redis, SCRIPTS, lambda: command_on_node(redis, node, command))
         except ResponseError as exc:
             if "non local key" not in str(exc):
                 raise

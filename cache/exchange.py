@@ -12,8 +12,13 @@ primitives (``send_packed_command``, ``read_response``), ~70 µs per exchange ag
 redis-py's ``Pipeline``. They keep the connection consistent: a read that fails or is cancelled
 disconnects it, so no reply is ever left unread on a pooled connection; a stale connection (Redis
 restarted) is retried on a fresh one by the client's retry policy, as redis-py does for every command.
-Standalone Redis only: a cluster routes each command to its node, so its callers keep using the
-cluster client."""
+On a cluster, :func:`routed` and :func:`command_on_node` send one command on the multiplexed connection
+of the master serving it (cache/client.py ``MultiplexingCluster``): through redis-py's cluster client a
+command cost ~100 µs of client CPU (slot lookup, pool checkout, timeouts, its own parsing), a warm read
+makes five or six, and that client has no multiplexing. A redirect (the slot moved, the client's map is
+stale), a cluster error or a lost connection sends the command through redis-py's cluster client,
+which follows redirects and refreshes its map; only commands that are safe to send twice come here
+(reads, and the timeline page script, whose only write is an EXPIRE)."""
 
 from __future__ import annotations
 
@@ -21,12 +26,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import hiredis
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
+from redis.asyncio.cluster import ClusterNode
+from redis.crc import key_slot
+from redis.exceptions import AskError, ClusterDownError, MovedError, ResponseError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 
-from cache.client import MultiplexingRedis
+from cache.client import MultiplexingCluster, MultiplexingRedis
 from cache.multiplex import Multiplexed
+
+# Replies that mean "not here, not now": the cluster client knows what to do about them.
+_REDIRECTS = (MovedError, AskError, TryAgainError, ClusterDownError)
 
 
 async def exchange(redis: Redis, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
@@ -74,3 +84,27 @@ async def _multiplexed_exchange(multiplexed: Multiplexed, commands: Sequence[tup
         return await multiplexed.execute(packed, len(packed))
     except RedisConnectionError:  # a connection found closed (Redis restarted): once more on a new one
         return await multiplexed.execute(packed, len(packed))
+
+
+async def routed(redis: RedisCluster, key: str | bytes, *command: Any) -> Any:
+    """The reply to ``command`` (whose keys share ``key``'s slot), sent to the master serving that slot."""
+    await redis.initialize()  # the slot map (a no-op once read)
+    slot = key_slot(key.encode() if isinstance(key, str) else key)
+    return await command_on_node(redis, redis.nodes_manager.get_node_from_slot(slot), command)
+
+
+async def command_on_node(redis: RedisCluster, node: ClusterNode, command: tuple[Any, ...]) -> Any:
+    """The reply to ``command`` from ``node`` (an error reply raised), on its multiplexed connection
+    when the client has one; see the module's docstring for what goes through redis-py instead."""
+    multiplexed = redis.multiplexed_for(node) if isinstance(redis, MultiplexingCluster) else None
+    if multiplexed is not None:
+        try:
+            (reply,) = await multiplexed.execute([hiredis.pack_command(command)], 1)
+        except RedisConnectionError:  # the node restarted or failed over
+            reply = None
+        else:
+            if not isinstance(reply, _REDIRECTS):
+                if isinstance(reply, ResponseError):
+                    raise reply
+                return reply
+    return await redis.execute_command(*command)

@@ -31,7 +31,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS
 from redis.exceptions import ResponseError
 
-from cache.exchange import exchange
+from cache.exchange import exchange, routed
 from cache.scripts import LuaScript, with_scripts
 from cache.slot_tags import tag_for_slot
 from core.clock import now_ms
@@ -96,9 +96,8 @@ class Timelines:
     async def _run(self, script: LuaScript, keys: Sequence[str | bytes], *args: int | str) -> Any:
         redis = self._redis
         if isinstance(redis, RedisCluster):
-            return await with_scripts(
-                redis, _SCRIPTS, lambda: redis.evalsha(script.sha, len(keys), *keys, *args)
-            )
+            command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+            return await with_scripts(redis, _SCRIPTS, lambda: routed(redis, keys[0], *command))
         # On every feed read (the home page): the leaner exchange of cache/exchange.py.
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         replies = await with_scripts(redis, _SCRIPTS, lambda: exchange(redis, [command]))

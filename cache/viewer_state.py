@@ -20,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
-from cache.exchange import exchange
+from cache.exchange import exchange, routed
 from cache.post_cards import HOLD_OFF_MS
 from cache.scripts import LuaScript, with_scripts
 from core.expiry import spread_ttl
@@ -54,7 +54,12 @@ class ViewerStates:
     async def flags(self, viewer_id: int, post_ids: list[int], user_ids: list[int]) -> ViewerFlags | None:
         """The viewer's flags for these posts and users, or None when the state is not cached."""
         command = self.flags_command(viewer_id, post_ids, user_ids)
-        raw = await with_scripts(self._redis, SCRIPTS, lambda: self._redis.evalsha(*command))
+        redis = self._redis
+        if isinstance(redis, RedisCluster):  # the master's multiplexed connection (cache/exchange.py)
+            marker = self.keys(viewer_id)[0]
+            raw = await with_scripts(redis, SCRIPTS, lambda: routed(redis, marker, "EVALSHA", *command))
+        else:
+            raw = await with_scripts(redis, SCRIPTS, lambda: redis.evalsha(*command))
         return self.parse_flags(raw, post_ids, user_ids)
 
     def flags_command(self, viewer_id: int, post_ids: list[int], user_ids: list[int]) -> list[Any]:

@@ -13,9 +13,13 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import RedisCluster
+from redis.asyncio.cluster import ClusterNode
 
 from api.app import create_app
+from cache import cluster_reads
+from cache.client import MultiplexingCluster
 from cache.cluster_reads import get_many
+from cache.exchange import command_on_node, routed
 from cache.timeline import Timelines
 from core.clock import now_ms
 from core.ids import min_id_for_ms, new_id
@@ -247,7 +251,9 @@ async def _newest_first(ids: list[int]) -> list[int]:
     return sorted(ids, reverse=True)
 
 
-def test_many_keys_are_read_in_one_call_per_master_whatever_their_slots(cluster_client: TestClient) -> None:
+def test_many_keys_are_read_in_one_call_per_master_whatever_their_slots(
+    cluster_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A page's cards lie in as many slots as there are cards: they are read with one script call per
     master, values in the order asked (None where missing); with a stale slot map the call that meets
     a moved slot is answered per slot instead."""
@@ -258,21 +264,19 @@ def test_many_keys_are_read_in_one_call_per_master_whatever_their_slots(cluster_
     present = {key: f"value {i}".encode() for i, key in enumerate(keys) if i % 3}
     masters = {node.name for node in (redis.get_node_from_key(key) for key in keys) if node is not None}
 
-    async def scenario() -> tuple[list[bytes | None], list[int], list[bytes | None]]:
+    async def scenario() -> tuple[list[bytes | None], list[str], list[bytes | None]]:
         for key, value in present.items():
             await redis.set(key, value, ex=60)
-        calls: list[int] = []
-        original = redis.execute_command
+        calls: list[str] = []
+        original = command_on_node
 
-        async def counting(*args: Any, **kwargs: Any) -> Any:
-            calls.append(len(args))
-            return await original(*args, **kwargs)
+        async def counting(cluster: RedisCluster, node: ClusterNode, command: tuple[Any, ...]) -> Any:
+            calls.append(node.name)
+            return await original(cluster, node, command)
 
-        redis.execute_command = counting  # type: ignore[method-assign]
-        try:
-            values = await get_many(redis, keys)
-        finally:
-            del redis.execute_command
+        monkeypatch.setattr(cluster_reads, "command_on_node", counting)
+        values = await get_many(redis, keys)
+        monkeypatch.undo()
         # The client believes the first key's slot is served by the master of a key elsewhere.
         slot = redis.keyslot(keys[0])
         other = next(key for key in keys if redis.get_node_from_key(key) != redis.get_node_from_key(keys[0]))
@@ -287,6 +291,52 @@ def test_many_keys_are_read_in_one_call_per_master_whatever_their_slots(cluster_
 
     values, calls, stale = run(cluster_client, scenario)
     expected = [present.get(key) for key in keys]
-    assert len(masters) == 3 and len(calls) == 3
+    assert len(masters) == 3 and sorted(calls) == sorted(masters)
     assert values == expected
     assert stale == expected
+
+
+def test_hot_commands_go_on_each_masters_multiplexed_connection_and_redirects_through_the_client(
+    cluster_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed read's commands on a cluster go on the multiplexed connection of the master serving
+    their slot, not through redis-py's routing; one that meets a redirect (the client's slot map is
+    stale) is answered through redis-py's cluster client, which follows it."""
+    redis = app_services(cluster_client).redis
+    assert isinstance(redis, MultiplexingCluster)
+    run(cluster_client, redis.initialize)
+    by_master: dict[str, str] = {}
+    while len(by_master) < 3:
+        key = f"t:{{{new_id()}}}"
+        node = redis.get_node_from_key(key)
+        assert node is not None
+        by_master.setdefault(node.name, key)
+    keys = list(by_master.values())
+    through_client: list[tuple[Any, ...]] = []
+    original = redis.execute_command
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        through_client.append(args)
+        return await original(*args, **kwargs)
+
+    async def scenario() -> tuple[list[Any], int, Any]:
+        for key in keys:
+            await redis.set(key, key, ex=60)
+        monkeypatch.setattr(redis, "execute_command", counting)
+        values = [await routed(redis, key, "GET", key) for key in keys]
+        direct = len(through_client)
+        slot = redis.keyslot(keys[0])
+        right = redis.nodes_manager.slots_cache[slot]
+        redis.nodes_manager.slots_cache[slot] = redis.nodes_manager.slots_cache[redis.keyslot(keys[1])]
+        try:
+            redirected = await routed(redis, keys[0], "GET", keys[0])
+        finally:
+            redis.nodes_manager.slots_cache[slot] = right
+            monkeypatch.undo()
+        await redis.delete(*keys)
+        return values, direct, redirected
+
+    values, direct, redirected = run(cluster_client, scenario)
+    assert values == [key.encode() for key in keys]
+    assert direct == 0  # none went through redis-py's routing
+    assert redirected == keys[0].encode() and through_client == [("GET", keys[0])]
