@@ -17,8 +17,9 @@ of the master serving it (cache/client.py ``MultiplexingCluster``): through redi
 command cost ~100 µs of client CPU (slot lookup, pool checkout, timeouts, its own parsing), a warm read
 makes five or six, and that client has no multiplexing. A redirect (the slot moved, the client's map is
 stale), a cluster error or a lost connection sends the command through redis-py's cluster client,
-which follows redirects and refreshes its map; only commands that are safe to send twice come here
-(reads, and the timeline page script, whose only write is an EXPIRE)."""
+which follows redirects and refreshes its map. A command may thus run twice (sent, then its connection
+lost), so only commands that are safe to repeat come here: reads, and the timeline scripts of a read
+(the page's EXPIRE, a rebuild's sentinel when absent and its merge, a union)."""
 
 from __future__ import annotations
 
