@@ -5,7 +5,13 @@ what bounds its memory; it runs every minute by default. Trimming is safe
 below the oldest entry any group still needs: for each group, its oldest pending entry (delivered,
 not yet acknowledged, so it may be retried or reclaimed) or else the entry after its last delivered
 one. Nothing is trimmed when the stream has no group yet (nobody has read it). A consumer group
-added later starts from what is left: a reindex, not the stream, backfills a new consumer."""
+added later starts from what is left: a reindex, not the stream, backfills a new consumer.
+
+It also forgets published outbox events (feed/relay.py) that no stream's sweep has settled within
+``ABANDONED_AFTER_MS``: a deployment's own workers settle its events within seconds, so these belong to
+one that is gone (every test session's private Redis leaves a few behind in a shared graph) or whose
+workers have been down for an hour; its Redis has had them on disk for that long unless it crashed
+in the seconds after taking them and no worker has run since, the one case this gives up."""
 
 from __future__ import annotations
 
@@ -16,8 +22,14 @@ from redis.asyncio import Redis, RedisCluster
 
 from api.services import Services
 from cache.events import STREAM
+from core.clock import now_ms
+from graph.driver import Graph
+from graph.repositories import outbox
 
 log = logging.getLogger(__name__)
+
+ABANDONED_AFTER_MS = 3_600_000
+_ABANDONED_BATCH = 1_000
 
 StreamId = tuple[int, int]
 
@@ -55,8 +67,19 @@ async def trim_acknowledged(redis: Redis | RedisCluster, stream: str = STREAM) -
     return trimmed
 
 
+async def forget_abandoned_events(graph: Graph, older_than_ms: int) -> int:
+    """Delete published outbox events of any stream published before ``older_than_ms``; how many."""
+    forgotten = 0
+    while deleted := await outbox.delete_abandoned_published(graph, older_than_ms, _ABANDONED_BATCH):
+        forgotten += deleted
+    return forgotten
+
+
 async def run_feed_housekeeping(services: Services) -> int:
     """The registered job: returns how many stream entries were trimmed."""
     trimmed = await trim_acknowledged(services.redis)
     log.info("feed-housekeeping: trimmed %d acknowledged events from %s", trimmed, STREAM)
+    forgotten = await forget_abandoned_events(services.graph, now_ms() - ABANDONED_AFTER_MS)
+    if forgotten:
+        log.info("feed-housekeeping: forgot %d published events no sweep settled", forgotten)
     return trimmed

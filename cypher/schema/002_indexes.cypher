@@ -10,6 +10,8 @@ CREATE INDEX outbox_event_created_at IF NOT EXISTS FOR (e:OutboxEvent) ON (e.cre
 // Events on the stream, kept until its Redis has them on disk (feed/relay.py): a stream's oldest first,
 // and by id.
 CREATE INDEX published_event_origin IF NOT EXISTS FOR (e:PublishedEvent) ON (e.origin, e.published_at);
+// Published events left unsettled by any stream (the housekeeping job forgets them after an hour).
+CREATE INDEX published_event_published_at IF NOT EXISTS FOR (e:PublishedEvent) ON (e.published_at);
 CREATE INDEX published_event_id IF NOT EXISTS FOR (e:PublishedEvent) ON (e.id);
 // Relationship property indexes for time-windowed analytics.
 CREATE INDEX follows_created_at IF NOT EXISTS FOR ()-[f:FOLLOWS]-() ON (f.created_at);

@@ -11,6 +11,7 @@ _MARK_PUBLISHED = cypher("outbox/mark_published")
 _LIST_PUBLISHED = cypher("outbox/list_published_events")
 _REPUBLISHED = cypher("outbox/republished")
 _DELETE_PUBLISHED = cypher("outbox/delete_published")
+_DELETE_ABANDONED = cypher("outbox/delete_abandoned_published")
 
 
 async def pending_events(graph: Graph, older_than_ms: int, limit: int) -> list[Record]:
@@ -44,4 +45,10 @@ async def republished(graph: Graph, ids: list[int], published_at: int, run_id: s
 
 async def delete_published(graph: Graph, ids: list[int]) -> int:
     rows = await graph.write(_DELETE_PUBLISHED, ids=ids)
+    return int(rows[0]["deleted"]) if rows else 0
+
+
+async def delete_abandoned_published(graph: Graph, older_than_ms: int, limit: int) -> int:
+    """Up to ``limit`` published events of any stream published before ``older_than_ms``, deleted."""
+    rows = await graph.write(_DELETE_ABANDONED, older_than_ms=older_than_ms, limit=limit)
     return int(rows[0]["deleted"]) if rows else 0

@@ -14,12 +14,14 @@ from typer.testing import CliRunner
 from api.services import Services
 from cache.events import Event, EventStream
 from cli.main import app as cli_app
+from core.clock import now_ms
 from core.settings import Settings, get_settings
-from jobs.feed_housekeeping import trim_acknowledged
+from graph.repositories import outbox
+from jobs.feed_housekeeping import ABANDONED_AFTER_MS, forget_abandoned_events, trim_acknowledged
 from jobs.lock import lock_key, run_exclusively
 from jobs.registry import JOBS, Job
 from jobs.runner import last_outcome, run_job
-from tests.conftest import app_services, run, unique_name
+from tests.conftest import app_services, create_post, register, run, unique_name
 from tests.integration.test_analytics import set_cli_env
 
 
@@ -156,6 +158,29 @@ def test_housekeeping_trims_only_what_every_group_acknowledged(client: TestClien
     first, left, second, final = run(client, scenario)
     assert (first, left) == (3, 3)  # entries 1-3; the pending 4th and the undelivered 5-6 stay
     assert (second, final) == (3, 0)
+
+
+def test_housekeeping_forgets_published_events_no_sweep_settled_for_an_hour(client: TestClient) -> None:
+    """A published event waits for its own stream's sweep (feed/relay.py); one left unsettled for an
+    hour belongs to a stream that is gone (a finished test session's private Redis), and the job
+    forgets it whatever its stream; a recent one stays."""
+    services = app_services(client)
+    graph, stream = services.graph, services.feed.stream
+    author = register(client)
+    old_post, new_post = create_post(client, author, "abandoned"), create_post(client, author, "recent")
+
+    async def scenario() -> set[str]:
+        server = await stream.server()
+        rows = await outbox.published_events(graph, server.origin, now_ms(), 100_000)
+        old = [int(event["id"]) for event, _ in rows if str(event["post_id"]) == old_post]
+        assert old and any(str(event["post_id"]) == new_post for event, _ in rows)  # both published
+        await outbox.republished(graph, old, now_ms() - ABANDONED_AFTER_MS - 1, "gone")  # an hour ago
+        await forget_abandoned_events(graph, now_ms() - ABANDONED_AFTER_MS)
+        rows = await outbox.published_events(graph, server.origin, now_ms(), 100_000)
+        return {str(event["post_id"]) for event, _ in rows}
+
+    kept = run(client, scenario)
+    assert old_post not in kept and new_post in kept
 
 
 @pytest.fixture
