@@ -26,9 +26,10 @@ status:
 	@bash infra/services.sh status
 
 # Serves the API on http://127.0.0.1:8000 (OpenAPI at /docs) and runs the worker; Ctrl-C stops both.
+# Timelines and caches on the Redis without persistence that `make services` starts (as in production).
 run: venv services
-	@$(BIN)/feedgraph demo load
-	@$(BIN)/feedgraph serve --with-worker
+	@export FEEDGRAPH_CACHE_REDIS_URL="$${FEEDGRAPH_CACHE_REDIS_URL:-redis://127.0.0.1:$${FEEDGRAPH_REDIS_CACHE_PORT:-6380}/0}"; \
+	$(BIN)/feedgraph demo load && $(BIN)/feedgraph serve --with-worker
 
 test: venv services
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)

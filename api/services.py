@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from opensearchpy import AsyncOpenSearch
 from redis.asyncio import Redis, RedisCluster
 
-from cache.client import connect_pubsub_redis, connect_redis
+from cache.client import connect_cache_redis, connect_pubsub_redis, connect_redis
 from cache.rate_limit import RateLimiter
 from cache.realtime import RealtimeHub
 from core.errors import AppError
@@ -38,7 +38,8 @@ PREPARE_RETRY_SECONDS = 2.0
 class Services:
     settings: Settings
     graph: Graph
-    redis: Redis | RedisCluster
+    redis: Redis | RedisCluster  # durable: the event stream, job locks, rate limits, trending
+    cache_redis: Redis | RedisCluster  # the caches (settings.cache_redis_url); ``redis`` when unset
     store: ObjectStore
     search: AsyncOpenSearch
     passwords: Passwords
@@ -61,10 +62,11 @@ class Services:
         load_queries()
         configure_worker(settings.id_worker)
         redis = connect_redis(settings)
+        cache_redis = connect_cache_redis(settings) or redis
         graph = Graph.connect(settings)
         store = ObjectStore.connect(settings)
         search = connect_opensearch(settings)
-        feed = FeedService.build(settings, graph, redis)
+        feed = FeedService.build(settings, graph, redis, cache_redis)
         sender: PushSender = (
             WebhookSender(settings.push_webhook_url) if settings.push_webhook_url else DisabledSender()
         )
@@ -72,6 +74,7 @@ class Services:
             settings=settings,
             graph=graph,
             redis=redis,
+            cache_redis=cache_redis,
             store=store,
             search=search,
             passwords=Passwords(settings),
@@ -132,4 +135,6 @@ class Services:
         await self.feed.state_refresh.close()
         await self.graph.close()
         await self.redis.aclose()
+        if self.cache_redis is not self.redis:
+            await self.cache_redis.aclose()
         await self.search.close()

@@ -48,9 +48,22 @@ def bench_env(celebrity_threshold: int | None = None) -> dict[str, str]:
         "FEEDGRAPH_WRITE_RATE_LIMIT_PER_MINUTE": "100000000",
         "FEEDGRAPH_LOG_LEVEL": "WARNING",
     }
+    if (cache_url := bench_cache_redis_url(settings)) is not None:
+        env["FEEDGRAPH_CACHE_REDIS_URL"] = cache_url
     if celebrity_threshold is not None:
         env["FEEDGRAPH_CELEBRITY_THRESHOLD"] = str(celebrity_threshold)
     return env
+
+
+def bench_cache_redis_url(settings: Settings) -> str | None:
+    """The caches' Redis of the bench processes (database 14): the configured one, else the local one
+    without persistence that `make services` starts, as `make run` uses; on a cluster, the configured
+    one or none (the caches then share the cluster)."""
+    if settings.redis_cluster:
+        return settings.cache_redis_url
+    local = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CACHE_PORT', '6380')}/0"
+    url = settings.cache_redis_url or local
+    return f"{url.rsplit('/', 1)[0]}/{BENCH_REDIS_DB}"
 
 
 def bench_settings(celebrity_threshold: int | None = None) -> Settings:

@@ -28,7 +28,7 @@ from redis.asyncio import RedisCluster
 
 from bench.common import ROOT, api_server, bench_settings, console, median, print_table, write_result
 from bench.load import BENCH_PASSWORD
-from cache.client import connect_redis
+from cache.client import connect_cache_redis, connect_redis
 from cache.events import STREAM
 from cache.timeline import _PUSH as _PUSH_SCRIPT
 from cache.timeline import PUSH_BATCH, Timelines
@@ -119,14 +119,14 @@ async def _prepare_followers(graph: Graph, home: Timelines, author_id: int, foll
     await asyncio.gather(*(ensure(uid) for uid in followers))
 
 
-async def _raw_inserts(timelines: int, entries: int) -> dict[str, Any]:
+async def _raw_inserts(timelines: int, entries: int, redis_url: str) -> dict[str, Any]:
     """Inserts/s of ``entries`` posts pushed one after another into timelines holding one entry (each
     post's batches skip reading heads: the newest-id mark), then of the same number pushed two at a
     time (the older post of each pair reads every head, as under concurrent fan-outs); then into full
     timelines, the steady state of an active user's, with lazy trimming and with a trim per insert
-    (the previous release's rule) side by side."""
+    (the previous release's rule) side by side. On the Redis at ``redis_url``."""
     settings = bench_settings()
-    redis = connect_redis(settings)
+    redis = connect_redis(settings, redis_url)
     home = Timelines(redis, prefix=RAW_PREFIX, cap=settings.timeline_cap, ttl_seconds=3600)
     owners = list(range(timelines))
     full_owners = owners[: max(1, timelines // AT_CAP_SHARE)]
@@ -295,8 +295,9 @@ async def _deliveries(url: str, sizes: list[int], runs: int) -> dict[int, list[d
     load_queries()
     settings = bench_settings(PUSH_EVERYTHING_THRESHOLD)
     graph = Graph.connect(settings)
-    redis = connect_redis(settings)
-    home = FeedService.build(settings, graph, redis).home
+    redis = connect_redis(settings)  # the event stream's
+    caches = connect_cache_redis(settings) or redis  # the timelines'
+    home = FeedService.build(settings, graph, redis, caches).home
     tokens = Tokens(settings)
     measured: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
     try:
@@ -315,7 +316,7 @@ async def _deliveries(url: str, sizes: list[int], runs: int) -> dict[int, list[d
                     response.raise_for_status()
                     accepted = time.perf_counter() - started
                     post_id = response.json()["post_id"]
-                    first, last = await _wait_everywhere(redis, home, followers, post_id, started)
+                    first, last = await _wait_everywhere(caches, home, followers, post_id, started)
                     measured[n].append(
                         {"post_accepted_s": accepted, "first_follower_s": first, "all_followers_s": last}
                     )
@@ -324,6 +325,8 @@ async def _deliveries(url: str, sizes: list[int], runs: int) -> dict[int, list[d
                     )
     finally:
         await redis.aclose()
+        if caches is not redis:
+            await caches.aclose()
         await graph.close()
     return measured
 
@@ -400,7 +403,16 @@ return missing
 def run(
     *, followers: list[int], runs: int, timelines: int, entries: int, cluster_timelines: int
 ) -> dict[str, Any]:
-    raw = [asyncio.run(_raw_inserts(timelines, entries)) for _ in range(runs)]
+    # The timelines' Redis (no persistence) and, where it is another server, the durable one (AOF:
+    # where timelines lived before), alternated run by run so that a slow spell hits both.
+    settings = bench_settings()
+    caches_url, durable_url = settings.cache_redis_url or settings.redis_url, settings.redis_url
+    raw: list[dict[str, Any]] = []
+    raw_durable: list[dict[str, Any]] = []
+    for _ in range(runs):
+        raw.append(asyncio.run(_raw_inserts(timelines, entries, caches_url)))
+        if caches_url != durable_url:
+            raw_durable.append(asyncio.run(_raw_inserts(timelines, entries, durable_url)))
     _start_cluster()
     clustered = [asyncio.run(_cluster_inserts(cluster_timelines, entries)) for _ in range(runs)]
     inserts_per_second = median([r["in_order"]["inserts_per_second"] for r in raw])
@@ -418,6 +430,15 @@ def run(
         ("Timelines.push into full timelines", full_workload, at_cap_per_second, "", ""),
         ("  same, trimmed on every insert (baseline)", full_workload, exact_trim_per_second, "", ""),
     ]
+    durable_summary: dict[str, Any] = {"runs": raw_durable}
+    if raw_durable:
+        for scenario, label, workload_of in (
+            ("in_order", "in id order", workload),
+            ("at_cap", "into full timelines", full_workload),
+        ):
+            figure = median([r[scenario]["inserts_per_second"] for r in raw_durable])
+            durable_summary[f"median_inserts_per_second_{scenario}"] = figure
+            rows.append((f"  same, {label}, on the durable Redis (AOF)", workload_of, figure, "", ""))
     cluster_summary: dict[str, Any] = {"runs": clustered}
     for name, label in (("per_node", "one call per master"), ("per_slot", "one call per slot (baseline)")):
         figures = {
@@ -440,8 +461,10 @@ def run(
             "median_inserts_per_second_two_at_once": contended_per_second,
             "median_inserts_per_second_at_cap": at_cap_per_second,
             "median_inserts_per_second_at_cap_trim_every_insert": exact_trim_per_second,
+            "redis": "caches (no persistence)" if raw_durable else "durable (AOF)",
             "runs": raw,
         },
+        "raw_durable": durable_summary,
         "cluster": cluster_summary,
     }
     for n, samples in deliveries.items():

@@ -18,7 +18,7 @@ PREFIX = "bench:mem"
 
 async def _measure(timelines: int) -> dict[str, Any]:
     settings = bench_settings()
-    redis = connect_redis(settings)
+    redis = connect_redis(settings, settings.cache_redis_url)  # where timelines live
     home = Timelines(redis, prefix=PREFIX, cap=settings.timeline_cap, ttl_seconds=3600)
     try:
         per_entry: list[float] = []

@@ -14,11 +14,11 @@ import time
 
 
 def main() -> None:
-    followers, activities, reads, redis_db = (int(v) for v in sys.argv[1:5])
+    followers, activities, reads, redis_db, redis_port = (int(v) for v in sys.argv[1:6])
     from stream_framework import settings  # type: ignore[import-not-found]
 
     settings.STREAM_REDIS_CONFIG = {
-        "default": {"host": "127.0.0.1", "port": 6379, "db": redis_db, "password": None}
+        "default": {"host": "127.0.0.1", "port": redis_port, "db": redis_db, "password": None}
     }
     from stream_framework.activity import Activity  # type: ignore[import-not-found]
     from stream_framework.feeds.redis import RedisFeed  # type: ignore[import-not-found]

@@ -3,7 +3,8 @@
 Workload: one author's activities fanned out to F followers' feeds (capped at 800), then R reads of a
 follower's first page of 20, one client, sequentially. Stream-Framework runs in a venv of its own
 (``.feedgraph/bench/sf-venv``, created here): it needs redis-py 2.10.6 (later versions dropped
-``BasePipeline``) and cannot share the app's venv. Both write to the bench Redis database.
+``BasePipeline``) and cannot share the app's venv. Both write to the bench database of the Redis that
+holds FeedGraph's timelines (the caches' one, without persistence, where there is one).
 
 The read sides differ in what they return, and the table says so: Stream-Framework's page is its
 activities (serialized in Redis); FeedGraph's is the feed page the API serves (timeline from Redis,
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from api.services import Services
 from bench.common import (
@@ -49,10 +51,16 @@ def ensure_venv() -> Path:
     return python
 
 
+def _timelines_redis_url() -> str:
+    settings = bench_settings()
+    return settings.cache_redis_url or settings.redis_url
+
+
 def _stream_framework(followers: int, activities: int, reads: int) -> dict[str, Any]:
     python = ensure_venv()
+    port = urlsplit(_timelines_redis_url()).port or 6379
     done = subprocess.run(
-        [str(python), str(RUNNER), str(followers), str(activities), str(reads), str(BENCH_REDIS_DB)],
+        [str(python), str(RUNNER), *(str(v) for v in (followers, activities, reads, BENCH_REDIS_DB, port))],
         capture_output=True,
         text=True,
         check=False,
@@ -96,7 +104,7 @@ def run(*, followers: int, activities: int, reads: int, runs: int) -> dict[str, 
     per_run = []
     for index in range(runs):
         sf = _stream_framework(followers, activities, reads)
-        ours_fanout = asyncio.run(_raw_inserts(followers, activities))
+        ours_fanout = asyncio.run(_raw_inserts(followers, activities, _timelines_redis_url()))
         ours_reads = asyncio.run(_feedgraph_reads(followers, reads))
         figures = {
             "sf_inserts_per_second": sf["inserts_per_second"],

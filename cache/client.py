@@ -119,13 +119,15 @@ def _retry_stale_connections() -> Retry:
     return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2, supported_errors=(RedisConnectionError,))
 
 
-def connect_redis(settings: Settings) -> Redis | RedisCluster:
-    """Create the client; nothing is connected until the first command."""
+def connect_redis(settings: Settings, url: str | None = None) -> Redis | RedisCluster:
+    """Create the client (of ``url``, default the durable ``redis_url``); nothing is connected until
+    the first command."""
+    url = url or settings.redis_url
     timeout = settings.dependency_timeout_seconds
     if settings.redis_cluster:
         cluster_class = MultiplexingCluster if settings.redis_multiplexed else HiredisPackingCluster
         return cluster_class.from_url(
-            settings.redis_url,
+            url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             decode_responses=False,
@@ -133,7 +135,7 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
         )
     client_class = MultiplexingRedis if settings.redis_multiplexed else Redis
     return client_class.from_url(
-        settings.redis_url,
+        url,
         max_connections=settings.redis_max_connections,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
@@ -142,6 +144,13 @@ def connect_redis(settings: Settings) -> Redis | RedisCluster:
         retry=_retry_stale_connections(),
         connection_class=HiredisPackingConnection,
     )
+
+
+def connect_cache_redis(settings: Settings) -> Redis | RedisCluster | None:
+    """The caches' own client (``cache_redis_url``), or None when the caches share the durable Redis."""
+    if settings.cache_redis_url is None or settings.cache_redis_url == settings.redis_url:
+        return None
+    return connect_redis(settings, settings.cache_redis_url)
 
 
 async def redis_version(client: Redis | RedisCluster) -> str:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # The feed read's exchanges share one connection per process (cache/multiplex.py); off: a pooled
     # connection each, as every other command (standalone Redis over plain TCP only).
     redis_multiplexed: bool = True
+    # The caches (home timelines, pull lists, post cards, viewer states, activity marks) on a Redis of
+    # their own, run without persistence: writing each timeline insert to the AOF was ~40 % of its
+    # Redis time, and every cache is rebuilt from the graph. It must come back empty after a restart,
+    # never from a snapshot (a stale timeline would look complete). Unset: everything on redis_url.
+    # The durable state (the event stream, job locks, rate limits, trending) stays on redis_url.
+    # Same topology as redis_url (redis_cluster applies to both).
+    cache_redis_url: str | None = None
 
     # S3 object storage (MinIO in production, VersityGW locally)
     s3_endpoint: str = "http://127.0.0.1:9000"

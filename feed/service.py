@@ -49,14 +49,23 @@ class FeedService:
     bus: RealtimeBus
 
     @classmethod
-    def build(cls, settings: Settings, graph: Graph, redis: Redis | RedisCluster) -> FeedService:
+    def build(
+        cls,
+        settings: Settings,
+        graph: Graph,
+        redis: Redis | RedisCluster,
+        cache_redis: Redis | RedisCluster | None = None,
+    ) -> FeedService:
+        """``redis`` keeps the event stream; ``cache_redis`` (default ``redis``) the timelines and
+        caches, all rebuilt from the graph when lost (settings.cache_redis_url)."""
+        caches = cache_redis if cache_redis is not None else redis
         ttl = settings.active_days * 86_400
-        home = Timelines(redis, prefix="tl", cap=settings.timeline_cap, ttl_seconds=ttl)
-        pulls = Timelines(redis, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
-        pull_cache = PullFolloweesCache(redis, settings.pull_cache_ttl_seconds)
+        home = Timelines(caches, prefix="tl", cap=settings.timeline_cap, ttl_seconds=ttl)
+        pulls = Timelines(caches, prefix="ap", cap=settings.timeline_cap, ttl_seconds=ttl)
+        pull_cache = PullFolloweesCache(caches, settings.pull_cache_ttl_seconds)
         pull_heads = PullHeads(pulls, settings.pull_head_cache_ms)
-        cards = PostCards(redis, ttl_seconds=settings.post_cache_ttl_seconds)
-        viewer_states = ViewerStates(redis, ttl_seconds=settings.post_cache_ttl_seconds)
+        cards = PostCards(caches, ttl_seconds=settings.post_cache_ttl_seconds)
+        viewer_states = ViewerStates(caches, ttl_seconds=settings.post_cache_ttl_seconds)
         refresh_cards, refresh_states = card_refresh(graph, cards), state_refresh(graph, viewer_states)
         cards.on_stale = refresh_cards.notice
         stream = EventStream(redis)
@@ -77,12 +86,12 @@ class FeedService:
             relay=OutboxRelay(graph, stream),
             reader=FeedReader(
                 graph,
-                redis,
+                caches,
                 home,
                 pulls,
                 pull_heads,
                 pull_cache,
-                EntryHydrator(graph, redis, cards, viewer_states, home, refresh_states),
+                EntryHydrator(graph, caches, cards, viewer_states, home, refresh_states),
             ),
             fanout=FanOut(
                 graph,

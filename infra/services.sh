@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local, Docker-less servers for FeedGraph: install, start, stop and report them.
 #   infra/services.sh install|start|stop|status [server ...]
-# Servers: redis s3 neo4j opensearch (default: all). Pinned versions: infra/versions.env.
+# Servers: redis redis_cache s3 neo4j opensearch (default: all). Pinned versions: infra/versions.env.
 # Per-server work lives in infra/lib/<server>.sh (see infra/lib/CONTRACT.md); this file owns
 # the shared parts: skipping what already runs, waiting for readiness, stopping, reporting.
 set -uo pipefail
@@ -19,7 +19,7 @@ if [ -f "$FG_ROOT/.env" ]; then set -a; source "$FG_ROOT/.env"; set +a; fi
 export FEEDGRAPH_S3_ACCESS_KEY="${FEEDGRAPH_S3_ACCESS_KEY:-feedgraph}"
 export FEEDGRAPH_S3_SECRET_KEY="${FEEDGRAPH_S3_SECRET_KEY:-feedgraph-secret-key}"
 
-ALL_SERVERS=(redis s3 neo4j opensearch)
+ALL_SERVERS=(redis redis_cache s3 neo4j opensearch)
 for server in "${ALL_SERVERS[@]}"; do
   # shellcheck source=/dev/null
   source "$FG_ROOT/infra/lib/$server.sh"
@@ -28,7 +28,7 @@ done
 source "$FG_ROOT/infra/lib/redis_cluster.sh"
 
 # Seconds each server may take to answer after start (JVMs warm up slowly on 2 cores).
-declare -A READY_TIMEOUT=([redis]=30 [s3]=30 [neo4j]=180 [opensearch]=240)
+declare -A READY_TIMEOUT=([redis]=30 [redis_cache]=30 [s3]=30 [neo4j]=180 [opensearch]=240)
 
 _pid_of() {
   local pidfile="$FG_RUN/$1.pid"
@@ -128,5 +128,5 @@ case "$action" in
   # The 3-master Redis Cluster used by the cluster tests (not part of the default set).
   cluster-start) redis_install && redis_cluster_start ;;
   cluster-stop) redis_cluster_stop ;;
-  *) echo "usage: $0 install|start|stop|restart|status [redis s3 neo4j opensearch] | cluster-start|cluster-stop" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|restart|status [redis redis_cache s3 neo4j opensearch] | cluster-start|cluster-stop" >&2; exit 2 ;;
 esac

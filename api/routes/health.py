@@ -32,6 +32,8 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         "s3": services.store.ping,
         "opensearch": lambda: opensearch_version(services.search),
     }
+    if services.cache_redis is not services.redis:  # the caches' own Redis (settings.cache_redis_url)
+        probes["redis_cache"] = lambda: redis_version(services.cache_redis)
     timeout = services.settings.dependency_timeout_seconds
     results = await asyncio.gather(*(_probe(probe, timeout) for probe in probes.values()))
     dependencies = dict(zip(probes, results, strict=True))

@@ -111,6 +111,10 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
         assert document["results"]["runs"][0]["final_like_count"] == 40
         fixed = document["results"]["fixed"]["runs"][0]  # 20 likes/s offered for at most 40 / 20 s
         assert fixed["failed"] == 0 and fixed["ok"] == fixed["final_like_count"] > 0
+    if name == "fanout":  # the timelines' Redis (no persistence) beside the durable one, same run
+        raw = document["results"]["raw"]
+        assert raw["redis"] == "caches (no persistence)" and raw["runs"][0]["in_order"]["inserts"] > 0
+        assert document["results"]["raw_durable"]["runs"][0]["in_order"]["inserts"] > 0
     if name == "feed-XS":
         median = document["results"]["median"]
         assert median["hybrid_saturate"]["failed"] == 0 and median["pull_saturate"]["failed"] == 0
