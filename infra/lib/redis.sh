@@ -91,22 +91,28 @@ redis_install() {
     fi
 }
 
-redis_start() {
-    local port
-    port="$(redis_port)"
+# Start redis-server <name> on <port> (data in $FG_DATA/<name>, log and pid as <name>) with the
+# persistence options that follow; shared by this server and redis_cache.sh's.
+_redis_serve() {
+    local name="$1" port="$2"
+    shift 2
     if ! command -v redis-server >/dev/null 2>&1; then
-        echo "redis_start: redis-server not found; run redis_install first" >&2
+        echo "${name}_start: redis-server not found; run redis_install first" >&2
         return 1
     fi
-    mkdir -p "$FG_DATA/redis" "$FG_LOGS" "$FG_RUN" || return 1
+    mkdir -p "$FG_DATA/$name" "$FG_LOGS" "$FG_RUN" || return 1
     # No config file: Debian's /etc/redis/redis.conf (daemonize, /var/lib/redis, its log file) is
-    # not ours. AOF everysec keeps streams/timelines across restarts; RDB snapshots off; no
-    # maxmemory (timelines must never be evicted silently).
-    _redis_spawn "$FG_LOGS/redis.log" "$FG_RUN/redis.pid" \
+    # not ours.
+    _redis_spawn "$FG_LOGS/$name.log" "$FG_RUN/$name.pid" \
         redis-server \
         --port "$port" --bind 127.0.0.1 --protected-mode no \
-        --dir "$FG_DATA/redis" --daemonize no --logfile "" \
-        --appendonly yes --appendfsync everysec --save ""
+        --dir "$FG_DATA/$name" --daemonize no --logfile "" "$@"
+}
+
+redis_start() {
+    # AOF everysec keeps the event stream across restarts; RDB snapshots off; no maxmemory (nothing
+    # here may be evicted silently).
+    _redis_serve redis "$(redis_port)" --appendonly yes --appendfsync everysec --save ""
 }
 
 redis_ready() {

@@ -2,7 +2,7 @@
 # The caches' Redis (settings.cache_redis_url): a second redis-server, run WITHOUT persistence, so
 # that a restart brings it back empty and every timeline is rebuilt from the graph (a snapshot
 # would bring back timelines that look complete but miss what was pushed after it). Sourced by
-# infra/services.sh after redis.sh (it reuses _redis_spawn and _redis_cli); see
+# infra/services.sh after redis.sh (it reuses _redis_serve and _redis_cli); see
 # infra/lib/CONTRACT.md. No top-level side effects.
 #
 # Defaults: FEEDGRAPH_REDIS_CACHE_PORT=6380, bound to 127.0.0.1, no password, no data directory
@@ -13,16 +13,7 @@ redis_cache_port() { echo "${FEEDGRAPH_REDIS_CACHE_PORT:-6380}"; }
 redis_cache_install() { redis_install; }
 
 redis_cache_start() {
-    if ! command -v redis-server >/dev/null 2>&1; then
-        echo "redis_cache_start: redis-server not found; run redis_install first" >&2
-        return 1
-    fi
-    mkdir -p "$FG_DATA/redis_cache" "$FG_LOGS" "$FG_RUN" || return 1
-    _redis_spawn "$FG_LOGS/redis_cache.log" "$FG_RUN/redis_cache.pid" \
-        redis-server \
-        --port "$(redis_cache_port)" --bind 127.0.0.1 --protected-mode no \
-        --dir "$FG_DATA/redis_cache" --daemonize no --logfile "" \
-        --appendonly no --save ""
+    _redis_serve redis_cache "$(redis_cache_port)" --appendonly no --save ""
 }
 
 redis_cache_ready() {
