@@ -6,9 +6,10 @@ another after ``reclaim_idle_ms``; an event that keeps failing is parked on a de
 ``max_deliveries`` attempts so that it cannot block the group. Handlers must be idempotent: an event
 can be delivered more than once (a relay republishes, a reclaimed entry is retried).
 
-A handler that cannot run because a dependency of its own is down (search: OpenSearch) raises
-:class:`RetryLater`: its batch stays pending, is retried after ``reclaim_idle_ms`` like any failure, but
-the attempt is not counted, so an outage of any length parks nothing on the dead-letter stream."""
+A handler that cannot run because a dependency of its own is down (search: OpenSearch; every group:
+an unreachable Neo4j or Redis, see ``feed/worker.py waiting_out_outages``) raises :class:`RetryLater`:
+its batch stays pending, is retried after ``reclaim_idle_ms`` like any failure, but the attempt is not
+counted, so an outage of any length parks nothing on the dead-letter stream."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ DEAD_LETTERS = "fg:events:dead"
 # The feed-housekeeping job trims what every group has acknowledged (jobs/feed_housekeeping.py).
 # How long a publisher may go on using the stream server it last read (see EventStream.server).
 SERVER_MAX_AGE_SECONDS = 5.0
+
+
+# Failed deliveries of an event before it is parked on the dead-letter stream (RetryLater: not counted).
+MAX_DELIVERIES = 5
 
 
 class RetryLater(Exception):
@@ -168,7 +173,7 @@ class EventStream:
         count: int = 200,
         block_ms: int = 1000,
         reclaim_idle_ms: int = 30_000,
-        max_deliveries: int = 5,
+        max_deliveries: int = MAX_DELIVERIES,
     ) -> int:
         """Handle one batch: first entries abandoned by dead consumers, else new ones. Returns how many."""
         reclaimed = await self._redis.xautoclaim(

@@ -12,8 +12,13 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import ClusterDownError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from api.services import Services
-from cache.events import Handler
+from cache.events import Event, Handler, RetryLater
+from core.errors import Unavailable
 from core.gc_tuning import tune_gc
 from core.settings import Settings
 from feed.card_events import GROUP as CARDS_GROUP
@@ -34,13 +39,35 @@ _BACKOFF_START, _BACKOFF_MAX = 0.5, 10.0
 
 def consumer_groups(services: Services) -> dict[str, Handler]:
     """Every consumer group of the event stream and its handler. Each group sees every event."""
-    return {
+    handlers: dict[str, Handler] = {
         FANOUT_GROUP: services.feed.fanout.handle,
         MEDIA_GROUP: services.media.handle_events,
         SEARCH_GROUP: services.search_service.indexer.handle,
         NOTIFY_GROUP: services.notifications.handle,
         CARDS_GROUP: PostCacheRepair(services.feed.cards, services.graph).handle,
     }
+    return {group: waiting_out_outages(handler) for group, handler in handlers.items()}
+
+
+# A dependency that cannot be reached (Neo4j, or the caches' Redis while the stream's answers).
+_OUTAGES = (Unavailable, RedisConnectionError, RedisTimeoutError, ClusterDownError)
+
+
+def waiting_out_outages(handler: Handler) -> Handler:
+    """``handler``, an unreachable dependency turned into :class:`RetryLater`: the batch is retried
+    until the dependency is back, never parked as poison. Parking counted the attempts of an outage:
+    with the caches on a Redis of their own, five failed fan-outs (a couple of minutes unreachable)
+    dropped the post from timelines that then came back complete by rule
+    (``test_fan_out_waits_out_a_caches_outage_of_any_length_and_lands_when_they_return``)."""
+
+    @functools.wraps(handler)
+    async def handle(events: list[Event]) -> None:
+        try:
+            await handler(events)
+        except _OUTAGES as exc:
+            raise RetryLater(f"a dependency is unreachable: {exc!r}") from exc
+
+    return handle
 
 
 class Worker:

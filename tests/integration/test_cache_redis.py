@@ -4,12 +4,13 @@ and a restart that brings it back empty loses nothing a reader sees."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from redis.exceptions import RedisError
 
 from api.app import create_app
+from cache.events import MAX_DELIVERIES, RetryLater
 from cache.post_cards import PostCards
 from core.settings import Settings
 from feed.worker import Worker
@@ -63,7 +64,7 @@ def test_caches_live_on_their_own_redis_and_a_restart_that_empties_it_loses_noth
         assert _feed(client, reader) == ("pull", [during, first])  # degraded but complete
         not_ready = client.get("/readyz")
         assert not_ready.status_code == 503 and "redis_cache" in not_ready.json()["detail"]
-        with pytest.raises(RedisError):  # fan-out cannot push: the event stays pending
+        with pytest.raises(RetryLater):  # fan-out cannot push: the event stays pending
             run(client, worker.drain)
 
         cache_redis.start()  # a new process, empty: every timeline and card is gone
@@ -75,3 +76,37 @@ def test_caches_live_on_their_own_redis_and_a_restart_that_empties_it_loses_noth
         assert run(client, lambda: services.cache_redis.lrange(timeline, 0, 0)) == [after.encode()]
         assert _feed(client, reader) == ("hybrid", [after, during, first])
         assert client.get("/readyz").status_code == 200
+
+
+def test_fan_out_waits_out_a_caches_outage_of_any_length_and_lands_when_they_return(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Caches unreachable (a network partition, say) and then back with their data: a fan-out that
+    failed meanwhile must still land, however often it was retried, or the timelines that come back
+    (complete by rule) would miss the post for good. Attempts during an outage are not counted toward
+    the dead-letter stream."""
+    caches = PrivateRedis(tmp_path)  # keeps its data across the restart: the partition heals
+    caches.start()
+    try:
+        split = settings.model_copy(update={"cache_redis_url": caches.url})
+        with TestClient(create_app(split)) as client:
+            wait_until_prepared(client)
+            services = app_services(client)
+            author, reader = register(client), register(client)
+            client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+            first = create_post(client, author, "before the partition")
+            worker = Worker.for_services(services, consumer="cache-partition-test")
+            run(client, worker.drain)
+            assert _feed(client, reader) == ("hybrid", [first])
+
+            caches.stop()
+            during = create_post(client, author, "during the partition")
+            for _ in range(MAX_DELIVERIES + 3):  # more attempts than a poison event gets
+                with pytest.raises(RetryLater):
+                    run(client, lambda: worker.drain(reclaim_idle_ms=0))
+
+            caches.start()  # back with the reader's timeline, which lacks the new post
+            run(client, lambda: worker.drain(reclaim_idle_ms=0))
+            assert _feed(client, reader) == ("hybrid", [during, first])
+    finally:
+        caches.stop()
