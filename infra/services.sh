@@ -58,6 +58,12 @@ cmd_start() {
   local -A failed=()
   cmd_install "$@" || return 1
   for server in "$@"; do
+    # Alive but not answering: still starting, or still stopping (a SHUTDOWN just sent). Give it a
+    # few seconds to settle either way, so a stopping server is started again rather than awaited.
+    for _ in $(seq 20); do
+      { _pid_of "$server" >/dev/null && ! "${server}_ready"; } || break
+      sleep 0.5
+    done
     if _pid_of "$server" >/dev/null && "${server}_ready"; then
       echo "✓ $server already running (pid $(_pid_of "$server"), port $("${server}_port"))"; continue
     fi
