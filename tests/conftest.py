@@ -31,13 +31,21 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
+# The caches' Redis of `make services` (infra/lib/redis_cache.sh).
+_LOCAL_CACHE_REDIS = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CACHE_PORT', '6380')}/0"
+
+
 @pytest.fixture(scope="session")
 def server_settings() -> Iterator[dict[str, Any]]:
     with server_overrides(chosen_mode()) as overrides:
         merged = {**TEST_SETTINGS, **overrides}
-        # Tests keep to Redis database 15 of whichever server the settings name (env, .env or defaults).
+        # Tests keep to Redis database 15 of whichever servers the settings name (env, .env or defaults),
+        # in the production shape: the caches on their own Redis (the one `make services` starts, unless
+        # named), the event stream on the durable one. Tests of one shared Redis set cache_redis_url None.
         redis_url = overrides.get("redis_url") or Settings().redis_url
         merged["redis_url"] = redis_url.rsplit("/", 1)[0] + "/15"
+        cache_url = overrides.get("cache_redis_url") or Settings().cache_redis_url or _LOCAL_CACHE_REDIS
+        merged["cache_redis_url"] = cache_url.rsplit("/", 1)[0] + "/15"
         yield merged
 
 

@@ -48,6 +48,8 @@ def server_overrides(mode: str) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
         neo4j = stack.enter_context(Neo4jContainer(NEO4J_IMAGE))
         redis = stack.enter_context(RedisContainer(REDIS_IMAGE))
+        # The caches' Redis, as docker-compose's redis-cache (the image runs without AOF by default).
+        caches = stack.enter_context(RedisContainer(REDIS_IMAGE).with_command("redis-server --save ''"))
         minio = stack.enter_context(MinioContainer(MINIO_IMAGE))
         opensearch = stack.enter_context(
             OpenSearchContainer(OPENSEARCH_IMAGE, initial_admin_password="Feedgraph-Test-Only-1!")
@@ -59,6 +61,7 @@ def server_overrides(mode: str) -> Iterator[dict[str, str]]:
             "neo4j_user": neo4j.username,
             "neo4j_password": neo4j.password,
             "redis_url": f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}/0",
+            "cache_redis_url": f"redis://{caches.get_container_host_ip()}:{caches.get_exposed_port(6379)}/0",
             "s3_endpoint": f"http://{minio_cfg['endpoint']}",
             "s3_access_key": minio_cfg["access_key"],
             "s3_secret_key": minio_cfg["secret_key"],

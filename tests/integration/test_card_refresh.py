@@ -33,14 +33,14 @@ STAMP = "_fresh_until"
 
 
 def raw(client: TestClient, key: str) -> bytes | None:
-    value = run(client, lambda: app_services(client).redis.get(key))
+    value = run(client, lambda: app_services(client).cache_redis.get(key))
     assert value is None or isinstance(value, bytes)
     return value
 
 
 def plant(client: TestClient, key: str, value: bytes) -> None:
     """Overwrite a cached value, keeping its remaining lifetime."""
-    assert run(client, lambda: app_services(client).redis.set(key, value, keepttl=True))
+    assert run(client, lambda: app_services(client).cache_redis.set(key, value, keepttl=True))
 
 
 def card_of(value: bytes | None) -> dict[str, Any]:
@@ -119,14 +119,14 @@ def test_a_refresh_replaces_only_the_value_seen_stale(client: TestClient, make_u
     assert run(client, lambda: cards.refresh([(key, stamp, newer)])) == 0
     assert raw(client, key) == b""
     # The hold-off ended and another reader filled the card anew (another stamp): that fill stays.
-    run(client, lambda: app_services(client).redis.delete(key))
+    run(client, lambda: app_services(client).cache_redis.delete(key))
     run(client, lambda: cards.fill([card], []))
     refilled = raw(client, key)
     assert stamp_of(refilled) != stamp
     assert run(client, lambda: cards.refresh([(key, stamp, newer)])) == 0
     assert raw(client, key) == refilled
     # Expired meanwhile: nothing is put back (the next reader fills it from the graph).
-    run(client, lambda: app_services(client).redis.delete(key))
+    run(client, lambda: app_services(client).cache_redis.delete(key))
     assert run(client, lambda: cards.refresh([(key, stamp, newer)])) == 0
     assert raw(client, key) is None
     # Still the value seen stale: replaced, stamped afresh, with a lifetime.
@@ -135,7 +135,7 @@ def test_a_refresh_replaces_only_the_value_seen_stale(client: TestClient, make_u
     assert run(client, lambda: cards.refresh([(key, stamp_of(current), newer)])) == 1
     replaced = raw(client, key)
     assert card_of(replaced)["content"] == "from the graph" and stamp_of(replaced) != stamp_of(current)
-    assert run(client, lambda: app_services(client).redis.ttl(key)) > 0
+    assert run(client, lambda: app_services(client).cache_redis.ttl(key)) > 0
 
 
 def test_a_card_cached_before_stamps_is_served_and_refreshed(client: TestClient, make_user: MakeUser) -> None:
@@ -191,7 +191,7 @@ def test_a_viewer_state_filled_long_ago_is_served_and_refilled_in_the_background
     # Filled a TTL ago (the cutoff names the fill), and wrong since (as a lost invalidation leaves it).
     ttl_ms = states.ttl_seconds * 1000
     old_cutoff = min_id_for_ms(now_ms() - STATE_WINDOW_MS - ttl_ms)
-    redis = app_services(client).redis
+    redis = app_services(client).cache_redis
     assert run(client, lambda: redis.set(marker, old_cutoff, keepttl=True))
     assert run(client, lambda: redis.srem(liked, int(post_id))) == 1
     asked = graph_reads(client, monkeypatch)
@@ -208,7 +208,7 @@ def test_a_viewer_state_refill_never_replaces_a_forget(client: TestClient, make_
     viewer = int(reader.user_id)
     states = app_services(client).feed.viewer_states
     marker = states.keys(viewer)[0]
-    redis = app_services(client).redis
+    redis = app_services(client).cache_redis
     assert run(client, lambda: states.fill(viewer, 100, [1], [], []))
     run(client, lambda: states.forget([viewer]))  # a like committed after the stale read
     assert not run(client, lambda: states.refill(viewer, 100, 200, [1, 2], [], []))

@@ -32,7 +32,10 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 def test_feed_is_served_by_pure_pull_while_redis_is_down_and_recovers(
     settings: Settings, private_redis: PrivateRedis
 ) -> None:
-    isolated = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{private_redis.port}/0"})
+    # One Redis for both roles: the whole of Redis goes down.
+    isolated = settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{private_redis.port}/0", "cache_redis_url": None}
+    )
     with TestClient(create_app(isolated)) as client:
         wait_until_prepared(client)
         author, reader = register(client), register(client)

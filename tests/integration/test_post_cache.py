@@ -113,7 +113,7 @@ def test_a_deleted_post_with_a_cached_card_is_not_shown(client: TestClient, make
 
 
 def test_a_fill_after_a_forget_does_not_bring_the_old_card_back(client: TestClient) -> None:
-    cards, redis = app_services(client).feed.cards, app_services(client).redis
+    cards, redis = app_services(client).feed.cards, app_services(client).cache_redis
     post_id = new_id()
     stale: dict[str, Any] = {"id": post_id, "content": "old", "like_count": 3}
     run(client, lambda: cards.forget([post_id]))  # a write committed; a slow reader fills after it
@@ -143,7 +143,7 @@ def test_recorded_counts_keep_the_latest_commit_whatever_the_order_of_arrival(
     card = run(client, lambda: cards.get([post_id], []))[0][post_id]
     assert (card["like_count"], card["comment_count"], card["counts_version"]) == (7, 2, 5)
     # A card filled later from the graph with a newer version wins over the record.
-    run(client, lambda: app_services(client).redis.delete(cards.post_key(post_id)))
+    run(client, lambda: app_services(client).cache_redis.delete(cards.post_key(post_id)))
     fresh = {
         "id": post_id,
         "author_id": 1,
@@ -211,7 +211,7 @@ def test_a_warm_feed_is_served_from_redis_alone(
         assert page.headers["X-Feed-Source"] == "hybrid"
         assert page.json() == expected
         # Redis lost its scripts (a restart, a failover): each call reloads them once, no graph needed.
-        run(client, lambda: app_services(client).redis.script_flush())
+        run(client, lambda: app_services(client).cache_redis.script_flush())
         assert other.get("/api/v1/feed", headers=reader.headers).json() == expected
         # Something the caches cannot answer goes to the graph, and fails cleanly while it is down.
         assert other.get("/api/v1/users/me", headers=reader.headers).status_code == 503
@@ -293,7 +293,7 @@ def test_a_page_missing_some_cards_reads_only_those_from_the_graph(
     cards = app_services(client).feed.cards
     # Expired: a post's card, the repost's card and the sharer's profile.
     expired = [cards.post_key(int(plain)), cards.post_key(repost), cards.user_key(int(sharer.user_id))]
-    run(client, lambda: app_services(client).redis.delete(*expired))
+    run(client, lambda: app_services(client).cache_redis.delete(*expired))
     asked = graph_reads(client, monkeypatch)
     assert feed_posts(client, reader) == expected
     assert asked == ["feed/entry_cards"]  # not the per-viewer graph check of the whole page
@@ -302,7 +302,7 @@ def test_a_page_missing_some_cards_reads_only_those_from_the_graph(
     assert asked == []  # the cards are back in the cache
     # A process that never saw these entries reads their cards first; a missing post card and the
     # missing profile of a found repost's sharer still come in one graph read.
-    run(client, lambda: app_services(client).redis.delete(*expired[:1], *expired[2:]))
+    run(client, lambda: app_services(client).cache_redis.delete(*expired[:1], *expired[2:]))
     with TestClient(create_app(settings)) as other:
         wait_until_prepared(other)
         asked = graph_reads(other, monkeypatch)

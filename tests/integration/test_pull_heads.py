@@ -27,7 +27,7 @@ class _CountingLists(Timelines):
     """Pull lists that count the lists read from Redis, and can run a write in the middle of a read."""
 
     def __init__(self, client: TestClient) -> None:
-        super().__init__(app_services(client).redis, prefix=f"ap{new_id()}", cap=200, ttl_seconds=60)
+        super().__init__(app_services(client).cache_redis, prefix=f"ap{new_id()}", cap=200, ttl_seconds=60)
         self.read_from_redis = 0
         self.during_read: list[int] = []  # authors whose list changes while a read is in flight
         self.heads: PullHeads | None = None
@@ -143,7 +143,7 @@ def test_a_change_made_by_another_process_reaches_this_processes_heads_at_once(s
         assert feed_ids(client, reader) == [first]  # this process now holds the head of the star's list
         second = create_post(client, star, "delivered by another process")
         services = app_services(client)
-        other = FeedService.build(tuned, services.graph, services.redis)  # its own heads, as a worker's
+        other = FeedService.build(tuned, services.graph, services.redis, services.cache_redis)  # a worker's
         run(client, lambda: other.fanout.deliver(int(star.user_id), int(second), "public"))
         deadline = time.monotonic() + 2
         while feed_ids(client, reader) != [second, first] and time.monotonic() < deadline:

@@ -36,7 +36,10 @@ CLUSTER_URL = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CLUSTER_PORTS
 def cluster_client(settings: Settings) -> Iterator[TestClient]:
     # Idempotent: starts the 3 masters and creates the cluster only when needed.
     subprocess.run(["bash", str(ROOT / "infra/services.sh"), "cluster-start"], check=True, timeout=120)
-    clustered = settings.model_copy(update={"redis_cluster": True, "redis_url": CLUSTER_URL})
+    # One cluster holds both roles here (the caches' Redis is standalone in the rest of the suite).
+    clustered = settings.model_copy(
+        update={"redis_cluster": True, "redis_url": CLUSTER_URL, "cache_redis_url": None}
+    )
     with TestClient(create_app(clustered)) as client:
         wait_until_prepared(client)
         yield client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -40,18 +41,26 @@ def test_object_written_to_the_bucket_reads_back_byte_for_byte(client: TestClien
         store.client.remove_object(store.bucket, key)
 
 
-def test_redis_answers_info_server(client: TestClient) -> None:
-    info = run(client, lambda: app_services(client).redis.info("server"))
-    assert int(info["redis_version"].split(".")[0]) >= 7
-    assert "redis_mode" in info
+def test_both_redis_servers_answer_info_server(client: TestClient) -> None:
+    services = app_services(client)
+    assert services.cache_redis is not services.redis  # the suite runs the production shape
+    for redis in (services.redis, services.cache_redis):
+        info = run(client, lambda redis=redis: redis.info("server"))  # type: ignore[misc]
+        assert int(info["redis_version"].split(".")[0]) >= 7
+        assert "redis_mode" in info
+    # The caches' Redis persists nothing, so a restart brings it back empty (docs/FEED.md).
+    persistence: dict[str, Any] = run(client, lambda: services.cache_redis.info("persistence"))
+    assert persistence["aof_enabled"] == 0
+    snapshots: Any = run(client, lambda: services.cache_redis.config_get("save"))
+    assert snapshots == {"save": ""}
 
 
-def test_readyz_reports_all_four_dependencies_up(client: TestClient) -> None:
+def test_readyz_reports_every_dependency_up(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ready"
-    assert set(body["dependencies"]) == {"neo4j", "redis", "s3", "opensearch"}
+    assert set(body["dependencies"]) == {"neo4j", "redis", "redis_cache", "s3", "opensearch"}
     assert all(dep["ok"] for dep in body["dependencies"].values())
 
 
