@@ -21,6 +21,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from cache.client import local_cache_redis_url
 from core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +62,14 @@ def bench_cache_redis_url(settings: Settings) -> str | None:
     one or none (the caches then share the cluster)."""
     if settings.redis_cluster:
         return settings.cache_redis_url
-    local = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CACHE_PORT', '6380')}/0"
-    url = settings.cache_redis_url or local
+    url = settings.cache_redis_url or local_cache_redis_url()
     return f"{url.rsplit('/', 1)[0]}/{BENCH_REDIS_DB}"
+
+
+def bench_timelines_redis_url() -> str:
+    """Where the bench processes' timelines live: the caches' Redis, or the one Redis."""
+    settings = bench_settings()
+    return settings.cache_redis_url or settings.redis_url
 
 
 def bench_settings(celebrity_threshold: int | None = None) -> Settings:

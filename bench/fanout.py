@@ -26,7 +26,16 @@ from typing import Any
 import httpx
 from redis.asyncio import RedisCluster
 
-from bench.common import ROOT, api_server, bench_settings, console, median, print_table, write_result
+from bench.common import (
+    ROOT,
+    api_server,
+    bench_settings,
+    bench_timelines_redis_url,
+    console,
+    median,
+    print_table,
+    write_result,
+)
 from bench.load import BENCH_PASSWORD
 from cache.client import connect_cache_redis, connect_redis
 from cache.events import STREAM
@@ -405,8 +414,7 @@ def run(
 ) -> dict[str, Any]:
     # The timelines' Redis (no persistence) and, where it is another server, the durable one (AOF:
     # where timelines lived before), alternated run by run so that a slow spell hits both.
-    settings = bench_settings()
-    caches_url, durable_url = settings.cache_redis_url or settings.redis_url, settings.redis_url
+    caches_url, durable_url = bench_timelines_redis_url(), bench_settings().redis_url
     raw: list[dict[str, Any]] = []
     raw_durable: list[dict[str, Any]] = []
     for _ in range(runs):

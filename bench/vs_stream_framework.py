@@ -28,6 +28,7 @@ from bench.common import (
     BENCH_REDIS_DB,
     ROOT,
     bench_settings,
+    bench_timelines_redis_url,
     console,
     latency_summary,
     median,
@@ -51,14 +52,9 @@ def ensure_venv() -> Path:
     return python
 
 
-def _timelines_redis_url() -> str:
-    settings = bench_settings()
-    return settings.cache_redis_url or settings.redis_url
-
-
 def _stream_framework(followers: int, activities: int, reads: int) -> dict[str, Any]:
     python = ensure_venv()
-    port = urlsplit(_timelines_redis_url()).port or 6379
+    port = urlsplit(bench_timelines_redis_url()).port or 6379
     done = subprocess.run(
         [str(python), str(RUNNER), *(str(v) for v in (followers, activities, reads, BENCH_REDIS_DB, port))],
         capture_output=True,
@@ -104,7 +100,7 @@ def run(*, followers: int, activities: int, reads: int, runs: int) -> dict[str, 
     per_run = []
     for index in range(runs):
         sf = _stream_framework(followers, activities, reads)
-        ours_fanout = asyncio.run(_raw_inserts(followers, activities, _timelines_redis_url()))
+        ours_fanout = asyncio.run(_raw_inserts(followers, activities, bench_timelines_redis_url()))
         ours_reads = asyncio.run(_feedgraph_reads(followers, reads))
         figures = {
             "sf_inserts_per_second": sf["inserts_per_second"],

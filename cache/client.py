@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, TypeAlias
 
 import hiredis
@@ -144,6 +145,11 @@ def connect_redis(settings: Settings, url: str | None = None) -> Redis | RedisCl
         retry=_retry_stale_connections(),
         connection_class=HiredisPackingConnection,
     )
+
+
+def local_cache_redis_url() -> str:
+    """The caches' Redis that `make services` starts on this machine (infra/lib/redis_cache.sh)."""
+    return f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CACHE_PORT', '6380')}/0"
 
 
 def connect_cache_redis(settings: Settings) -> Redis | RedisCluster | None:

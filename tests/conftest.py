@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.services import Services
+from cache.client import local_cache_redis_url
 from core.settings import Settings
 from tests.servers import chosen_mode, server_overrides
 
@@ -31,10 +32,6 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
-# The caches' Redis of `make services` (infra/lib/redis_cache.sh).
-_LOCAL_CACHE_REDIS = f"redis://127.0.0.1:{os.environ.get('FEEDGRAPH_REDIS_CACHE_PORT', '6380')}/0"
-
-
 @pytest.fixture(scope="session")
 def server_settings() -> Iterator[dict[str, Any]]:
     with server_overrides(chosen_mode()) as overrides:
@@ -44,7 +41,7 @@ def server_settings() -> Iterator[dict[str, Any]]:
         # named), the event stream on the durable one. Tests of one shared Redis set cache_redis_url None.
         redis_url = overrides.get("redis_url") or Settings().redis_url
         merged["redis_url"] = redis_url.rsplit("/", 1)[0] + "/15"
-        cache_url = overrides.get("cache_redis_url") or Settings().cache_redis_url or _LOCAL_CACHE_REDIS
+        cache_url = overrides.get("cache_redis_url") or Settings().cache_redis_url or local_cache_redis_url()
         merged["cache_redis_url"] = cache_url.rsplit("/", 1)[0] + "/15"
         yield merged
 

@@ -32,6 +32,17 @@ def _feed(client: TestClient, reader: Account) -> tuple[str, list[str]]:
     return response.headers["X-Feed-Source"], [post["post_id"] for post in response.json()["posts"]]
 
 
+def _a_reader_with_one_post(client: TestClient, consumer: str) -> tuple[Account, Account, str, Worker]:
+    """An author, a follower whose timeline holds the author's first post (delivered), and the worker."""
+    author, reader = register(client), register(client)
+    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    first = create_post(client, author, "before the caches' outage")
+    worker = Worker.for_services(app_services(client), consumer=consumer)
+    run(client, worker.drain)
+    assert _feed(client, reader) == ("hybrid", [first])
+    return author, reader, first, worker
+
+
 def test_caches_live_on_their_own_redis_and_a_restart_that_empties_it_loses_nothing(
     settings: Settings, cache_redis: PrivateRedis
 ) -> None:
@@ -43,12 +54,7 @@ def test_caches_live_on_their_own_redis_and_a_restart_that_empties_it_loses_noth
         ready = client.get("/readyz")
         assert ready.status_code == 200 and ready.json()["dependencies"]["redis_cache"]["ok"]
 
-        author, reader = register(client), register(client)
-        client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
-        first = create_post(client, author, "before the cache restart")
-        worker = Worker.for_services(services, consumer="cache-redis-test")
-        run(client, worker.drain)
-        assert _feed(client, reader) == ("hybrid", [first])
+        author, reader, first, worker = _a_reader_with_one_post(client, "cache-redis-test")
 
         # What lives where: the reader's timeline and the post's card in the caches' Redis only; the
         # event stream (accepted work) in the durable one only.
@@ -91,13 +97,7 @@ def test_fan_out_waits_out_a_caches_outage_of_any_length_and_lands_when_they_ret
         split = settings.model_copy(update={"cache_redis_url": caches.url})
         with TestClient(create_app(split)) as client:
             wait_until_prepared(client)
-            services = app_services(client)
-            author, reader = register(client), register(client)
-            client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
-            first = create_post(client, author, "before the partition")
-            worker = Worker.for_services(services, consumer="cache-partition-test")
-            run(client, worker.drain)
-            assert _feed(client, reader) == ("hybrid", [first])
+            author, reader, first, worker = _a_reader_with_one_post(client, "cache-partition-test")
 
             caches.stop()
             during = create_post(client, author, "during the partition")
