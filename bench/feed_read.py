@@ -91,7 +91,6 @@ def run(
     rate: float,
     concurrency: int,
     viewers: int,
-    client_processes: int,
     workers: int,
     modes: tuple[str, ...] = ("hybrid", "pull"),
 ) -> dict[str, Any]:
@@ -112,7 +111,7 @@ def run(
                     spec = LoadSpec(server.url, [MODES[mode]], tokens, seconds, concurrency, offered)
                     waited = wait_until_quiet()
                     sample = cpu_sample()
-                    figures[f"{mode}_{phase}"] = summary(generate(spec, client_processes))
+                    figures[f"{mode}_{phase}"] = summary(generate(spec))
                     figures[f"{mode}_{phase}"]["steal_pct"] = steal_since(sample)
                     figures[f"{mode}_{phase}"]["offered_rps"] = round(offered, 1) if offered else None
                     figures[f"{mode}_{phase}"]["quiet_wait_s"] = round(waited, 1)
@@ -154,7 +153,7 @@ def run(
         "rate": rate,
         "concurrency": concurrency,
         "viewers": len(tokens),
-        "client_processes": client_processes,
+        "load_generator": "bench/loadgen_go (Go, one thread)",
         "api_workers": workers,
     }
     write_result(f"feed-{size}", params, {"median": result, "runs": per_run})

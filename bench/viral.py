@@ -59,7 +59,6 @@ def run(
     concurrency: int,
     rate: float = 2000.0,
     fixed_seconds: float = 4.0,
-    client_processes: int = 1,
 ) -> dict[str, Any]:
     author_id, pool = asyncio.run(_likers(likers))
     tokens = Tokens(bench_settings())
@@ -78,7 +77,7 @@ def run(
             created.raise_for_status()
             post_id = created.json()["post_id"]
             sample = cpu_sample()
-            figures = summary(generate(spec_for(f"/api/v1/posts/{post_id}/like"), client_processes))
+            figures = summary(generate(spec_for(f"/api/v1/posts/{post_id}/like")))
             figures["steal_pct"] = steal_since(sample)
             final = client.get(f"/api/v1/posts/{post_id}", headers=author_headers).json()["like_count"]
             figures["final_like_count"] = final

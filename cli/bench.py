@@ -41,7 +41,6 @@ def feed(
     rate: float = typer.Option(1000.0, help="offered requests/s of the fixed-rate phase"),
     concurrency: int = typer.Option(64, help="connections (saturation: clients in a closed loop)"),
     viewers: int = typer.Option(1000, help="distinct viewers the requests cycle through"),
-    client_processes: int = typer.Option(1, help="load-generator processes"),
     workers: int = typer.Option(2, help="API worker processes"),
 ) -> None:
     """Feed read over HTTP: hybrid vs pure pull, fixed rate and saturation, p50/p95/p99."""
@@ -55,7 +54,6 @@ def feed(
         rate=rate,
         concurrency=concurrency,
         viewers=viewers,
-        client_processes=client_processes,
         workers=workers,
     )
 

@@ -1,0 +1,3 @@
+module feedgraph/bench/loadgen
+
+go 1.22
