@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from api.serving import CoalescingHttpToolsProtocol
 from core.settings import get_settings
 
 
@@ -21,6 +22,7 @@ def main() -> None:
         port=args.port,
         workers=args.workers,
         log_level=get_settings().log_level.lower(),
+        http=CoalescingHttpToolsProtocol,  # one write per response (api/serving.py)
         access_log=False,  # one log line per request would cost more than some of the requests
     )
 

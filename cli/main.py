@@ -10,6 +10,7 @@ import sys
 import typer
 import uvicorn
 
+from api.serving import CoalescingHttpToolsProtocol
 from cli import bench as bench_cli
 from cli import cypher as cypher_cli
 from cli import jobs as jobs_cli
@@ -45,6 +46,7 @@ def serve(
             port=port or settings.api_port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            http=CoalescingHttpToolsProtocol,  # one write per response (api/serving.py)
         )
     finally:
         if worker is not None and worker.poll() is None:
