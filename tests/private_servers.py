@@ -1,13 +1,22 @@
 """Servers of a test's own, for tests that stop, restart or isolate one: free ports, waiting for a port
-to open, and a private redis-server (the binary `make services` installs)."""
+to open, an ASGI app under a real uvicorn (as `feedgraph serve` runs it), and a private redis-server
+(the binary `make services` installs)."""
 
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from api.serving import CoalescingHttpToolsProtocol
 
 
 def free_port() -> int:
@@ -28,6 +37,29 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float, w
                 return
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not open port {port} within {seconds:.0f}s")
+
+
+@contextmanager
+def uvicorn_serving(app: Any, seconds: float = 30, **config: Any) -> Iterator[int]:
+    """``app`` served by uvicorn in a thread on a free port, with the protocol `feedgraph serve` uses
+    (api/serving.py); yields the port once the server has started, and stops it afterwards."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, http=CoalescingHttpToolsProtocol, log_level="warning", **config
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + seconds
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(seconds)
 
 
 class PrivateRedis:

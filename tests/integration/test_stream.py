@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
@@ -18,7 +15,7 @@ from api.app import create_app
 from core.settings import Settings
 from feed.worker import Worker
 from tests.conftest import Account, app_services, create_post, run
-from tests.private_servers import free_port
+from tests.private_servers import uvicorn_serving
 
 MakeUser = Callable[..., Account]
 
@@ -100,20 +97,10 @@ def test_stream_refuses_a_missing_or_bad_token(client: TestClient) -> None:
 
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
-    """The app under a real uvicorn server (SSE is a never-ending response: it needs a real socket)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    """The app under a real uvicorn server as `feedgraph serve` runs it (SSE is a never-ending response:
+    it needs a real socket)."""
+    with uvicorn_serving(create_app(settings)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_server_sent_events_deliver_a_new_post(

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets.sync.client
 
-from api.serving import CoalescingHttpToolsProtocol, _CoalescingTransport
+from api.serving import _CoalescingTransport
+from tests.private_servers import uvicorn_serving
 
 Scope = dict[str, Any]
 
@@ -45,31 +42,8 @@ async def _app(scope: Scope, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-@contextmanager
-def _serving() -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        _app,
-        host="127.0.0.1",
-        port=port,
-        http=CoalescingHttpToolsProtocol,
-        log_level="warning",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def _serving() -> AbstractContextManager[int]:
+    return uvicorn_serving(_app, seconds=10, lifespan="off")
 
 
 def _read_response(sock: socket.socket) -> tuple[bytes, bytes]:
