@@ -4,18 +4,44 @@ cards (cache/post_cards.py) and the viewer's flags (cache/viewer_state.py).
 On a standalone Redis both commands go in one exchange (cache/exchange.py): one connection, one write,
 one read. Sent as two commands in flight at once they cost ~6 % more of a warm read's CPU (two tasks,
 two pool checkouts, two exchanges; an A/B in one process). On a cluster the cards span hash slots, so
-the two commands go out at once instead, as before."""
+the two commands go out at once instead, as before.
+
+A read is kept as a :class:`PageRead`: the question and Redis's replies as they came. Asking the same
+question again and finding the same replies proves that nothing the page was made from has changed
+(feed/page_memo.py relies on this)."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis, RedisCluster
 
-from cache.exchange import exchange
+from cache.cluster_reads import get_many
+from cache.exchange import exchange, routed
 from cache.post_cards import Card, PostCards
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """One read of a page's cards (MGET ``keys``) and the viewer's flags (EVALSHA ``flags_command``,
+    on the hash slot of ``marker``), with the replies: the card values in key order and the script's."""
+
+    keys: list[str]
+    flags_command: list[Any]
+    marker: str
+    replies: tuple[list[Any], Any]
+
+    def asks(self, keys: list[str], flags_command: list[Any]) -> bool:
+        return self.keys == keys and self.flags_command == flags_command
+
+    async def again(self, redis: Redis | RedisCluster) -> PageRead:
+        """The same question asked now."""
+        replies = await _ask(redis, self.keys, self.flags_command, self.marker)
+        return PageRead(self.keys, self.flags_command, self.marker, replies)
 
 
 async def cards_and_flags(
@@ -25,12 +51,34 @@ async def cards_and_flags(
     viewer_id: int,
     card_ids: tuple[list[int], list[int]],
     flag_ids: tuple[list[int], list[int]],
-) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
-    """``cards.get(*card_ids)`` (post ids, user ids) and ``states.flags(viewer_id, *flag_ids)``."""
-    if isinstance(redis, RedisCluster) or not (keys := cards.keys(*card_ids)):
-        return await asyncio.gather(cards.get(*card_ids), states.flags(viewer_id, *flag_ids))
+    known: PageRead | None = None,
+) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None, PageRead]:
+    """``cards.get(*card_ids)`` (post ids, user ids) and ``states.flags(viewer_id, *flag_ids)``, and the
+    read they came from; ``known``, a read made moments ago, answers instead if it asked the same."""
+    keys = cards.keys(*card_ids)
     command = states.flags_command(viewer_id, *flag_ids)
+    if known is not None and known.asks(keys, command):
+        read = known
+    else:
+        marker = states.keys(viewer_id)[0]
+        read = PageRead(keys, command, marker, await _ask(redis, keys, command, marker))
+    values, raw = read.replies
+    return cards.parse(*card_ids, values), states.parse_flags(raw, *flag_ids), read
+
+
+async def _ask(
+    redis: Redis | RedisCluster, keys: list[str], command: list[Any], marker: str
+) -> tuple[list[Any], Any]:
+    if isinstance(redis, RedisCluster):
+        values, raw = await asyncio.gather(
+            get_many(redis, keys),
+            with_scripts(redis, SCRIPTS, lambda: routed(redis, marker, "EVALSHA", *command)),
+        )
+        return list(values), raw
+    if not keys:
+        (raw,) = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, [("EVALSHA", *command)]))
+        return [], raw
     values, raw = await with_scripts(
         redis, SCRIPTS, lambda: exchange(redis, [("MGET", *keys), ("EVALSHA", *command)])
     )
-    return cards.parse(*card_ids, values), states.parse_flags(raw, *flag_ids)
+    return values, raw

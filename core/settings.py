@@ -124,6 +124,12 @@ class Settings(BaseSettings):
     # minutes every hot card was refilled through the graph path every 5 minutes (in the benchmark,
     # waves of whole pages read from Neo4j for ~40 s after each expiry).
     post_cache_ttl_seconds: int = Field(default=3600, ge=1)
+    # Feed pages each API process keeps with what they were made from, served again while every input
+    # reads the same (feed/page_memo.py); 0 pages: none kept. Each is ~20 KB (page and card replies).
+    feed_page_memo_pages: int = Field(default=2048, ge=0)
+    # How long a kept page may be served again: bounds how late a read notices a card or viewer state
+    # due for a refresh (their windows are minutes long).
+    feed_page_memo_seconds: float = Field(default=10.0, ge=0)
 
     # The 10 worker bits of ids made by this process (0-1023). Unset: random per process, which makes
     # a collision between two processes in the same millisecond unlikely but not impossible.

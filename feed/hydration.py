@@ -28,7 +28,7 @@ from cachetools import LRUCache
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from cache.page_state import cards_and_flags
+from cache.page_state import PageRead, cards_and_flags
 from cache.post_cards import Card, PostCards
 from cache.timeline import Timelines
 from cache.viewer_state import ViewerFlags, ViewerStates
@@ -36,6 +36,7 @@ from core.clock import now_ms
 from core.expiry import SPREAD
 from core.ids import id_to_ms, min_id_for_ms
 from feed.cache_refresh import STATE_WINDOW_MS, StateRefresh, state_cutoff
+from feed.page_memo import PageTrace
 from graph.driver import Graph, Record
 from graph.repositories import feed as feed_graph
 
@@ -100,11 +101,17 @@ class EntryHydrator:
         shortest_ms = states.ttl_seconds * 1000 * (1 - SPREAD)
         self._state_refresh_after_ms = int(shortest_ms * (1 - STATE_REFRESH_SHARE))
 
-    async def hydrate(self, entry_ids: list[int], viewer_id: int) -> list[Record]:
-        """The entries the viewer may see, in the given order, with post, author and share details."""
+    async def hydrate(
+        self, entry_ids: list[int], viewer_id: int, trace: PageTrace | None = None
+    ) -> list[Record]:
+        """The entries the viewer may see, in the given order, with post, author and share details.
+        ``trace`` learns whether the rows came from one cards-and-flags read alone, and which."""
         posts: dict[int, Card] = {}  # cards read so far: the graph path does not read them again
         users: dict[int, Card] = {}
-        cached = await self._from_cache(entry_ids, viewer_id, posts, users)
+        if trace is not None:
+            trace.hydrations += 1
+            trace.read = None
+        cached = await self._from_cache(entry_ids, viewer_id, posts, users, trace)
         if isinstance(cached, _Missing):
             gone = await self._load_missing(cached, viewer_id)
             entry_ids = [e for e in entry_ids if e not in gone]
@@ -125,14 +132,21 @@ class EntryHydrator:
         return rows
 
     async def _from_cache(
-        self, entry_ids: list[int], viewer_id: int, posts: dict[int, Card], users: dict[int, Card]
+        self,
+        entry_ids: list[int],
+        viewer_id: int,
+        posts: dict[int, Card],
+        users: dict[int, Card],
+        trace: PageTrace | None = None,
     ) -> list[Record] | _Fallback | _Missing:
         """The page from the caches alone, or why not; the post and profile cards read are left in
         ``posts`` and ``users``. When every entry's shape is remembered, all cards and the viewer's
         flags are asked at once (two commands, one wait); otherwise the entries' cards come first."""
         shapes = [self._shapes.get(e) for e in entry_ids]
         if all(shapes):
-            return await self._from_known_shapes(entry_ids, [s for s in shapes if s], viewer_id, posts, users)
+            return await self._from_known_shapes(
+                entry_ids, [s for s in shapes if s], viewer_id, posts, users, trace
+            )
         entries, _ = await self._cards.get(entry_ids, [])
         shares = {e: c for e, c in entries.items() if "share_of" in c}
         posts.update((e, c) for e, c in entries.items() if "share_of" not in c)
@@ -144,7 +158,7 @@ class EntryHydrator:
         sharers = [s["sharer_id"] for s in shares.values()]
         reposted = [p for p in wanted if p not in posts]
         people = _authors(wanted, posts, sharers)
-        (more_posts, found_users), flags = await self._cards_and_flags(
+        (more_posts, found_users), flags, _ = await self._cards_and_flags(
             viewer_id, (reposted, people), (wanted, people)
         )
         posts.update(more_posts)
@@ -155,7 +169,7 @@ class EntryHydrator:
             return _missing(missing_entries, wanted, posts, people, users)
         more_people = [u for u in _authors(wanted, posts, sharers) if u not in users]
         if more_people:  # the authors of reposted posts
-            (_, more_users), more_flags = await self._cards_and_flags(
+            (_, more_users), more_flags, _ = await self._cards_and_flags(
                 viewer_id, ([], more_people), ([], more_people)
             )
             users.update(more_users)
@@ -173,11 +187,15 @@ class EntryHydrator:
         viewer_id: int,
         posts: dict[int, Card],
         users: dict[int, Card],
+        trace: PageTrace | None,
     ) -> list[Record] | _Fallback | _Missing:
         wanted = _unique(s.post_id for s in shapes)
         people = _unique([s.author_id for s in shapes] + [s.sharer_id for s in shapes if s.sharer_id])
-        (found, found_users), flags = await self._cards_and_flags(
-            viewer_id, (_unique([*entry_ids, *wanted]), people), (wanted, people)
+        known = None
+        if trace is not None:
+            known, trace.known = trace.known, None  # good for this one read only
+        (found, found_users), flags, read = await self._cards_and_flags(
+            viewer_id, (_unique([*entry_ids, *wanted]), people), (wanted, people), known
         )
         shares = {e: found[e] for e in entry_ids if e in found and "share_of" in found[e]}
         posts.update((p, c) for p, c in found.items() if "share_of" not in c)
@@ -187,20 +205,27 @@ class EntryHydrator:
         missing_entries = [e for e in entry_ids if e not in found]
         if missing_entries or len(found_users) < len(people) or any(p not in posts for p in wanted):
             return _missing(missing_entries, wanted, posts, people, users)
-        return self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
+        rows = self._cached_rows(entry_ids, viewer_id, shares, posts, users, flags)
+        if trace is not None and isinstance(rows, list):
+            trace.read = read  # every row came from this read (and facts that never change)
+        return rows
 
     async def _cards_and_flags(
-        self, viewer_id: int, card_ids: tuple[list[int], list[int]], flag_ids: tuple[list[int], list[int]]
-    ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None]:
-        found, flags = await cards_and_flags(
-            self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids
+        self,
+        viewer_id: int,
+        card_ids: tuple[list[int], list[int]],
+        flag_ids: tuple[list[int], list[int]],
+        known: PageRead | None = None,
+    ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None, PageRead]:
+        found, flags, read = await cards_and_flags(
+            self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids, known
         )
         if flags is not None and self._state_refresh is not None:
             # The cutoff names the fill: the window's start when the state was read from the graph.
             filled_at = id_to_ms(flags.cutoff) + STATE_WINDOW_MS
             if now_ms() - filled_at > self._state_refresh_after_ms:
                 self._state_refresh.notice({viewer_id: flags.cutoff})
-        return found, flags
+        return found, flags, read
 
     def _cached_rows(
         self,

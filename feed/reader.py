@@ -20,6 +20,7 @@ from core.clock import now_ms
 from core.expiry import spread_ttl
 from feed.celebrity_cache import PullFolloweesCache
 from feed.hydration import EntryHydrator
+from feed.page_memo import PageMemo, PageTrace
 from feed.pull_heads import PullHeads
 from graph.driver import Graph, Record
 from graph.repositories import feed as feed_graph
@@ -55,6 +56,19 @@ class FeedPage:
     degraded: bool = False  # served by pure pull because Redis was unavailable
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    body: bytes
+    degraded: bool  # as FeedPage.degraded
+
+
+@dataclass(frozen=True, slots=True)
+class _FirstRound:
+    pulled: list[int]  # the celebrities the viewer follows
+    want: int  # entries the first round examines
+    entries: list[int]  # those entries, newest first
+
+
 class FeedReader:
     def __init__(
         self,
@@ -65,6 +79,7 @@ class FeedReader:
         pull_heads: PullHeads,
         pull_cache: PullFolloweesCache,
         hydrator: EntryHydrator,
+        memo: PageMemo[RenderedPage] | None = None,
     ) -> None:
         self._graph = graph
         self._redis = redis
@@ -74,33 +89,69 @@ class FeedReader:
         self._pull_cache = pull_cache
         self._hydrator = hydrator
         self._marked: TTLCache[int, bool] = TTLCache(_MARKED_MEMORY, ttl=_ACTIVITY_MARK_SECONDS)
+        self.memo: PageMemo[RenderedPage] = memo if memo is not None else PageMemo(0, 0)
 
     async def read(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         """The page of the hybrid feed; while Redis is down, the same page by pure pull from the graph."""
         try:
-            await self._mark_active(viewer_id)
-            # The first round's home page and the viewer's cached celebrity list share a hash slot:
-            # one command reads both.
-            want = _round_size(limit, 0)
-            cached_pulled, first_home = await self._home.page_with(
-                viewer_id, before, want, self._pull_cache.key(viewer_id)
-            )
-            pulled = await self._pull_cache.resolve(
-                viewer_id, cached_pulled, lambda: feed_graph.pull_followees(self._graph, viewer_id)
-            )
-            prefetched = {(before, want): first_home}
-            return await self._assemble(
-                viewer_id,
-                before,
-                limit,
-                lambda cursor, n: self._candidates(
-                    viewer_id, pulled, cursor, n, prefetched.pop((cursor, n), None)
-                ),
-                self._hydrator.hydrate,
-            )
+            first = await self._first_round(viewer_id, before, limit)
+            return await self._assemble_hybrid(viewer_id, before, limit, first, None)
         except (RedisError, OSError) as exc:
             log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
             return await self.read_pure_pull(viewer_id, before, limit)
+
+    async def read_rendered(
+        self, viewer_id: int, before: int | None, limit: int, render: Callable[[FeedPage], bytes]
+    ) -> RenderedPage:
+        """:meth:`read`, rendered by ``render``; a page this process rendered before and whose every
+        input is unchanged is served as it was (feed/page_memo.py)."""
+        try:
+            first = await self._first_round(viewer_id, before, limit)
+            key = (viewer_id, before, limit)
+            trace = PageTrace()
+            memo = self.memo.recall(key, first.entries)
+            if memo is not None:
+                trace.known = await memo.read.again(self._redis)
+                if trace.known.replies == memo.read.replies:
+                    self.memo.hits += 1
+                    return memo.page
+                self.memo.misses += 1
+            page = await self._assemble_hybrid(viewer_id, before, limit, first, trace)
+            rendered = RenderedPage(render(page), degraded=False)
+            self.memo.keep(key, first.entries, trace, rendered)
+            return rendered
+        except (RedisError, OSError) as exc:
+            log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
+            return RenderedPage(render(await self.read_pure_pull(viewer_id, before, limit)), degraded=True)
+
+    async def _first_round(self, viewer_id: int, before: int | None, limit: int) -> _FirstRound:
+        """The celebrities the viewer follows and the entries the first round of filling the page
+        examines."""
+        await self._mark_active(viewer_id)
+        # The first round's home page and the viewer's cached celebrity list share a hash slot: one
+        # command reads both.
+        want = _round_size(limit, 0)
+        cached_pulled, home_page = await self._home.page_with(
+            viewer_id, before, want, self._pull_cache.key(viewer_id)
+        )
+        pulled = await self._pull_cache.resolve(
+            viewer_id, cached_pulled, lambda: feed_graph.pull_followees(self._graph, viewer_id)
+        )
+        entries = await self._candidates(viewer_id, pulled, before, want, home_page)
+        return _FirstRound(pulled, want, entries)
+
+    async def _assemble_hybrid(
+        self, viewer_id: int, before: int | None, limit: int, first: _FirstRound, trace: PageTrace | None
+    ) -> FeedPage:
+        async def source(cursor: int | None, count: int) -> list[int]:
+            if (cursor, count) == (before, first.want):
+                return first.entries
+            return await self._candidates(viewer_id, first.pulled, cursor, count)
+
+        async def hydrate(entry_ids: list[int], viewer: int) -> list[Record]:
+            return await self._hydrator.hydrate(entry_ids, viewer, trace)
+
+        return await self._assemble(viewer_id, before, limit, source, hydrate)
 
     async def read_pure_pull(self, viewer_id: int, before: int | None, limit: int) -> FeedPage:
         """The same page built from the graph alone (every followed account, celebrities too): the

@@ -20,6 +20,7 @@ from feed.cache_refresh import CardRefresh, StateRefresh, card_refresh, state_re
 from feed.celebrity_cache import PullFolloweesCache
 from feed.fanout import FanOut
 from feed.hydration import EntryHydrator
+from feed.page_memo import PageMemo
 from feed.policy import CelebrityPolicy
 from feed.pull_heads import PullHeads
 from feed.reader import FeedReader
@@ -92,6 +93,7 @@ class FeedService:
                 pull_heads,
                 pull_cache,
                 EntryHydrator(graph, caches, cards, viewer_states, home, refresh_states),
+                PageMemo(settings.feed_page_memo_pages, settings.feed_page_memo_seconds),
             ),
             fanout=FanOut(
                 graph,

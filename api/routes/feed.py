@@ -29,17 +29,29 @@ async def home_feed(
 
 async def read_home_feed(services: Services, viewer: int, limit: int, before: int | None) -> Response:
     """The route's work once its parameters are known (also called by api/hot_paths.py)."""
-    return feed_page_response(services, await services.feed.reader.read(viewer, before, limit))
+    page = await services.feed.reader.read_rendered(
+        viewer, before, limit, lambda page: feed_page_body(services, page)
+    )
+    return _feed_response(page.body, page.degraded)
 
 
 def feed_page_response(services: Services, page: FeedPage) -> Response:
-    """A feed page as FeedPageOut's JSON (written directly: FeedPageOut.render); header
-    ``X-Feed-Source``: "hybrid" normally, "pull" when the page was built from the graph alone (Redis
-    down)."""
-    body = FeedPageOut.render(
+    """A feed page as the home feed route answers it."""
+    return _feed_response(feed_page_body(services, page), page.degraded)
+
+
+def feed_page_body(services: Services, page: FeedPage) -> bytes:
+    """A feed page as FeedPageOut's JSON (written directly: FeedPageOut.render)."""
+    return FeedPageOut.render(
         (FeedItemOut.json_of(row, *services.media.for_post(row["post"])) for row in page.items),
         encode_cursor(page.next_before) if page.has_more and page.next_before else None,
         page.has_more,
     )
-    source = "pull" if page.degraded else "hybrid"
-    return Response(body, media_type="application/json", headers={"X-Feed-Source": source})
+
+
+def _feed_response(body: bytes, degraded: bool) -> Response:
+    """Header ``X-Feed-Source``: "hybrid" normally, "pull" when the page was built from the graph alone
+    (Redis down)."""
+    return Response(
+        body, media_type="application/json", headers={"X-Feed-Source": "pull" if degraded else "hybrid"}
+    )

@@ -46,6 +46,11 @@ def test_feed_is_served_by_pure_pull_while_redis_is_down_and_recovers(
         normal = client.get("/api/v1/feed", headers=reader.headers)
         assert normal.headers["X-Feed-Source"] == "hybrid"
         assert [p["post_id"] for p in normal.json()["posts"]] == [before]
+        client.get("/api/v1/feed", headers=reader.headers)  # remembered (feed/page_memo.py) ...
+        memo = app_services(client).feed.reader.memo
+        hits = memo.hits
+        assert client.get("/api/v1/feed", headers=reader.headers).content == normal.content
+        assert memo.hits == hits + 1  # ... and served from the memo: the outage must not serve it
 
         private_redis.stop()
         during = create_post(client, author, "during the outage")  # writes go on: Neo4j is the record

@@ -1,0 +1,76 @@
+"""Each process's memo of the feed pages it rendered, each kept with what it was made from.
+
+A warm feed read spends most of its CPU after the timeline read: decoding ~40 cards, deciding what the
+viewer may see, and writing ~9 KB of JSON (about three quarters of the API's work on a page; in
+process, 600 µs against 145 µs without that part). Readers refresh: the same viewer asks for the same
+page again and again, and most times nothing on it has changed.
+
+A page is remembered when one cards-and-flags read (cache/page_state.py) made all of it, with the
+entries it was made from. The next read of that page by that viewer reads the timeline as always,
+merges the same sources into its entries, and if they are the same entries, asks Redis the same
+cards-and-flags question again. Only if every reply is the same, byte for byte, is the remembered
+page served: the cards (content, visibility, counts, profiles) and the viewer's flags (likes, shares,
+blocks, mutes, the state's cutoff) are the page's only other inputs, and the entries' shapes never
+change, so the page made now would be the same page. Nothing is invalidated and nothing can be stale:
+every read checks everything, and any change (a like anywhere on the page, an edit, a block, a new
+post) makes the page afresh, from the replies just read. A hit saves no round trip, only the work.
+
+What a hit skips, besides the work, is noticing that a card or the viewer's state is due for a refresh
+from the graph (feed/cache_refresh.py, feed/refresh_ahead.py): those notices come from the page made
+afresh, which happens at least every ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS); their windows are
+minutes long. The signed media URLs on a remembered page are those of a page made at most that long
+ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS from its signing, as on any page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from cachetools import TTLCache
+
+from cache.page_state import PageRead
+
+Page = TypeVar("Page")
+MemoKey = tuple[int, int | None, int]  # viewer, before, limit
+
+
+@dataclass
+class PageTrace:
+    """Filled in by the hydration (feed/hydration.py) while a page is made."""
+
+    known: PageRead | None = None  # a read of this page's cards and flags just made: used if asked the same
+    read: PageRead | None = None  # the one read the last hydration's rows all came from, if so
+    hydrations: int = 0  # rounds of entries hydrated (a page refilled after many were hidden: > 1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo(Generic[Page]):
+    entries: list[int]
+    read: PageRead
+    page: Page
+
+
+@dataclass
+class PageMemo(Generic[Page]):
+    """Pages by (viewer, before, limit), the least recently used forgotten first, each for ``seconds``."""
+
+    pages: int
+    seconds: float
+    hits: int = 0  # pages served from the memo
+    misses: int = 0  # pages made afresh although remembered: something on them changed
+    _memos: TTLCache[MemoKey, _Memo[Page]] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        enabled = self.pages > 0 and self.seconds > 0
+        self._memos = TTLCache(self.pages, ttl=self.seconds, timer=time.monotonic) if enabled else None
+
+    def recall(self, key: MemoKey, entries: list[int]) -> _Memo[Page] | None:
+        """The memo of this page if it was made from these entries."""
+        memo = self._memos.get(key) if self._memos is not None else None
+        return memo if memo is not None and memo.entries == entries else None
+
+    def keep(self, key: MemoKey, entries: list[int], trace: PageTrace, page: Page) -> None:
+        """Remember ``page`` if one read made all of it (one hydration, the rows from one read)."""
+        if self._memos is not None and trace.hydrations == 1 and trace.read is not None:
+            self._memos[key] = _Memo(entries, trace.read, page)

@@ -1,0 +1,141 @@
+"""The feed page memo (feed/page_memo.py) against real Neo4j and Redis: a page read again with nothing
+changed is served from the memo, byte for byte the page made afresh; after any change to what the page
+shows (a count, the viewer's flags, a profile, a new or deleted post, a mute, a card gone from the
+cache) the next read makes the page afresh and shows the change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.routes.feed import feed_page_body
+from feed.page_memo import PageMemo
+from feed.reader import RenderedPage
+from tests.conftest import Account, app_services, create_post, run
+from tests.integration.test_feed import drain, follow
+
+MakeUser = Callable[..., Account]
+LIMIT = 20
+
+
+def served(client: TestClient, reader: Account) -> bytes:
+    response = client.get("/api/v1/feed", params={"limit": LIMIT}, headers=reader.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Feed-Source"] == "hybrid"
+    return response.content
+
+
+def made_afresh(client: TestClient, reader: Account) -> bytes:
+    """The page as the reader makes it without the memo."""
+    services = app_services(client)
+    page = run(client, lambda: services.feed.reader.read(int(reader.user_id), None, LIMIT))
+    return feed_page_body(services, page)
+
+
+def memo(client: TestClient) -> PageMemo[RenderedPage]:
+    return app_services(client).feed.reader.memo
+
+
+def served_from_memo(client: TestClient, reader: Account) -> bytes:
+    hits = memo(client).hits
+    body = served(client, reader)
+    assert memo(client).hits == hits + 1, "the page was made afresh, not served from the memo"
+    return body
+
+
+def served_afresh(client: TestClient, reader: Account) -> bytes:
+    hits = memo(client).hits
+    body = served(client, reader)
+    assert memo(client).hits == hits, "a remembered page was served after a change"
+    assert body == made_afresh(client, reader)
+    return body
+
+
+@pytest.fixture
+def scene(client: TestClient, make_user: MakeUser) -> tuple[Account, Account, list[str]]:
+    """A reader following an author with three posts, whose page is remembered."""
+    author, reader = make_user(), make_user()
+    follow(client, reader, author)
+    served(client, reader)  # makes the reader active: posts are pushed to their timeline
+    drain(client)
+    posts = [create_post(client, author, f"post {n}") for n in range(3)]
+    drain(client)
+    served(client, reader)  # the first read learns the entries' shapes
+    served(client, reader)  # the second is made from one cards-and-flags read: remembered
+    return author, reader, posts
+
+
+def test_a_page_read_again_unchanged_is_the_page_made_afresh(
+    client: TestClient, scene: tuple[Account, Account, list[str]]
+) -> None:
+    _, reader, posts = scene
+    body = served_from_memo(client, reader)
+    assert body == made_afresh(client, reader)
+    assert served_from_memo(client, reader) == body
+    assert b'"post 0"' in body and all(p.encode() in body for p in posts)
+
+
+def post_of(client: TestClient, reader: Account, post_id: str) -> dict[str, object] | None:
+    response = client.get("/api/v1/feed", params={"limit": LIMIT}, headers=reader.headers)
+    return next((p for p in response.json()["posts"] if p["post_id"] == post_id), None)
+
+
+def test_each_change_to_what_a_page_shows_makes_it_afresh(
+    client: TestClient, make_user: MakeUser, scene: tuple[Account, Account, list[str]]
+) -> None:
+    author, reader, posts = scene
+    fan = make_user()
+    served_from_memo(client, reader)
+
+    # Someone else likes a post on the page: its count changes.
+    assert client.post(f"/api/v1/posts/{posts[0]}/like", headers=fan.headers).status_code == 200
+    served_afresh(client, reader)
+    assert served_from_memo(client, reader) == made_afresh(client, reader)
+    counted = post_of(client, reader, posts[0])
+    assert counted is not None and counted["like_count"] == 1
+
+    # The reader likes a post: their own flag.
+    assert client.post(f"/api/v1/posts/{posts[1]}/like", headers=reader.headers).status_code == 200
+    served_afresh(client, reader)
+    liked = post_of(client, reader, posts[1])
+    assert liked is not None and liked["is_liked"] is True
+
+    # The author renames themselves: their profile card.
+    renamed = client.patch("/api/v1/users/me", json={"display_name": "New Name"}, headers=author.headers)
+    assert renamed.status_code == 200, renamed.text
+    body = served_afresh(client, reader)
+    assert b'"New Name"' in body
+
+    # A new post reaches the reader's timeline: other entries.
+    fresh = create_post(client, author, "post 3")
+    drain(client)
+    body = served_afresh(client, reader)
+    assert fresh.encode() in body
+
+    # A post is deleted.
+    assert client.delete(f"/api/v1/posts/{posts[2]}", headers=author.headers).status_code == 204
+    body = served_afresh(client, reader)
+    assert posts[2].encode() not in body
+
+
+def test_a_card_gone_from_the_cache_makes_the_page_afresh(
+    client: TestClient, scene: tuple[Account, Account, list[str]]
+) -> None:
+    _, reader, posts = scene
+    remembered = served_from_memo(client, reader)
+    cards = app_services(client).feed.cards
+    redis = app_services(client).cache_redis
+    run(client, lambda: redis.delete(cards.post_key(int(posts[0]))))  # as if it expired
+    assert served_afresh(client, reader) == remembered  # the same page, read again through the graph
+
+
+def test_a_muted_author_leaves_a_remembered_page(
+    client: TestClient, scene: tuple[Account, Account, list[str]]
+) -> None:
+    author, reader, _ = scene
+    served_from_memo(client, reader)
+    assert client.post(f"/api/v1/users/{author.user_id}/mute", headers=reader.headers).status_code == 200
+    body = served_afresh(client, reader)
+    assert b'"posts":[]' in body
