@@ -24,7 +24,8 @@ def served(client: TestClient, reader: Account) -> bytes:
     response = client.get("/api/v1/feed", params={"limit": LIMIT}, headers=reader.headers)
     assert response.status_code == 200, response.text
     assert response.headers["X-Feed-Source"] == "hybrid"
-    return response.content
+    body: bytes = response.content
+    return body
 
 
 def made_afresh(client: TestClient, reader: Account) -> bytes:
