@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -76,9 +77,30 @@ def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
     asyncio.run(warm())
 
 
-# The hybrid feed is offered the target rate, then saturated; the pure-pull baseline is saturated
-# first, then offered this share of what it served.
-_PHASES = {"hybrid": ("fixed", "saturate"), "pull": ("saturate", "fixed")}
+def like_targets(url: str, tokens: list[str], seed: int) -> list[tuple[str, str]]:
+    """(like path, token) pairs: each viewer liking the posts on their own first page, shuffled."""
+
+    async def pages() -> list[tuple[str, str]]:
+        gate = asyncio.Semaphore(16)
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+
+            async def one(token: str) -> list[tuple[str, str]]:
+                async with gate:
+                    response = await client.get(FEED_PATH, headers={"Authorization": f"Bearer {token}"})
+                    response.raise_for_status()
+                return [(f"/api/v1/posts/{p['post_id']}/like", token) for p in response.json()["posts"]]
+
+            return [pair for pairs in await asyncio.gather(*(one(t) for t in tokens)) for pair in pairs]
+
+    targets = asyncio.run(pages())
+    random.Random(seed).shuffle(targets)
+    return targets
+
+
+# The hybrid feed is offered the target rate, then saturated, then saturated while viewers like posts
+# on their pages (pages change under the readers: feed/page_memo.py makes them afresh); the pure-pull
+# baseline is saturated first, then offered this share of what it served.
+_PHASES = {"hybrid": ("fixed", "saturate", "churn"), "pull": ("saturate", "fixed")}
 PULL_FIXED_SHARE = 0.5
 
 
@@ -92,6 +114,7 @@ def run(
     concurrency: int,
     viewers: int,
     workers: int,
+    like_rate: float = 0.0,
     modes: tuple[str, ...] = ("hybrid", "pull"),
 ) -> dict[str, Any]:
     tokens = viewer_tokens(size, seed, viewers)
@@ -99,10 +122,24 @@ def run(
     per_run: list[dict[str, Any]] = []
     with api_server(workers=workers, celebrity_threshold=SIZES[size].celebrity_threshold) as server:
         warm_up(server.url, tokens, [MODES[m] for m in modes])
+        likes = like_targets(server.url, tokens, seed) if like_rate > 0 and "hybrid" in modes else []
         for index in range(runs):
             figures: dict[str, Any] = {}
             for mode in modes:
                 for phase in _PHASES[mode]:
+                    if phase == "churn":
+                        if likes:
+                            waited = wait_until_quiet()
+                            # Each run likes pairs not liked before (a second like changes nothing).
+                            start = index * int(like_rate * seconds * 1.5)
+                            figures["hybrid_churn"] = _while_liking(
+                                LoadSpec(server.url, [FEED_PATH], tokens, seconds, concurrency),
+                                likes[start:] + likes[:start],
+                                like_rate,
+                            )
+                            figures["hybrid_churn"]["quiet_wait_s"] = round(waited, 1)
+                            console.print(f"run {index + 1} hybrid while liking: {figures['hybrid_churn']}")
+                        continue
                     # The baseline cannot take the hybrid's fixed rate (its phase would only measure a
                     # queue): it is offered half of what it served at saturation in this run.
                     offered = None if phase == "saturate" else rate
@@ -135,6 +172,20 @@ def run(
         for mode in modes
         for phase in ("fixed", "saturate")
     ]
+    if "hybrid_churn" in result:
+        churn = result["hybrid_churn"]
+        rows.append(
+            (
+                f"hybrid while liking ({churn['likes_rps']:g} likes/s served)",
+                "max",
+                churn["rps"],
+                churn["p50_ms"],
+                churn["p95_ms"],
+                churn["p99_ms"],
+                churn["failed"] + churn["likes_failed"],
+                None,
+            )
+        )
     print_table(
         f"feed read, {size} seed {seed}: medians of {runs} runs (hybrid fixed = {rate:g} req/s offered;"
         f" pull fixed = {PULL_FIXED_SHARE:g} x its own saturation)",
@@ -155,13 +206,42 @@ def run(
         "viewers": len(tokens),
         "load_generator": "bench/loadgen_go (Go, one thread)",
         "api_workers": workers,
+        "like_rate": like_rate,
     }
     write_result(f"feed-{size}", params, {"median": result, "runs": per_run})
     return result
 
 
+def _while_liking(reads: LoadSpec, likes: list[tuple[str, str]], like_rate: float) -> dict[str, Any]:
+    """Saturation of ``reads`` while likes are offered at ``like_rate`` from a second load generator."""
+    like_spec = LoadSpec(
+        reads.url,
+        [path for path, _ in likes],
+        [token for _, token in likes],
+        reads.seconds,
+        reads.concurrency,
+        like_rate,
+        method="POST",
+    )
+    with ThreadPoolExecutor(1) as pool:
+        liking = pool.submit(generate, like_spec)
+        read_figures = summary(generate(reads))
+        like_figures = summary(liking.result())
+    return {
+        **read_figures,
+        "likes_offered_rps": like_rate,
+        "likes_rps": like_figures["rps"],
+        "likes_failed": like_figures["failed"],
+    }
+
+
 def _medians(per_run: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str, Any]:
     result: dict[str, Any] = {}
+    if per_run and "hybrid_churn" in per_run[0]:
+        result["hybrid_churn"] = {
+            metric: median([r["hybrid_churn"][metric] for r in per_run])
+            for metric in ("rps", "p50_ms", "p95_ms", "p99_ms", "failed", "likes_rps", "likes_failed")
+        }
     for mode in modes:
         for phase in ("fixed", "saturate"):
             key = f"{mode}_{phase}"

@@ -42,8 +42,12 @@ def feed(
     concurrency: int = typer.Option(64, help="connections (saturation: clients in a closed loop)"),
     viewers: int = typer.Option(1000, help="distinct viewers the requests cycle through"),
     workers: int = typer.Option(2, help="API worker processes"),
+    like_rate: float = typer.Option(
+        100.0, help="likes/s offered during the hybrid feed's saturation while liking (0: phase skipped)"
+    ),
 ) -> None:
-    """Feed read over HTTP: hybrid vs pure pull, fixed rate and saturation, p50/p95/p99."""
+    """Feed read over HTTP: hybrid vs pure pull, fixed rate and saturation, p50/p95/p99; the hybrid
+    feed saturated again while viewers like posts on their pages."""
     from bench.feed_read import run
 
     run(
@@ -55,6 +59,7 @@ def feed(
         concurrency=concurrency,
         viewers=viewers,
         workers=workers,
+        like_rate=like_rate,
     )
 
 

@@ -33,6 +33,8 @@ SMOKE_COMMANDS: dict[str, list[str]] = {
         "4",
         "--workers",
         "1",
+        "--like-rate",
+        "10",
     ],
     "growth": [
         "growth",
@@ -119,3 +121,5 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
         median = document["results"]["median"]
         assert median["hybrid_saturate"]["failed"] == 0 and median["pull_saturate"]["failed"] == 0
         assert median["hybrid_saturate"]["rps"] > 0
+        churn = median["hybrid_churn"]  # the hybrid feed saturated again while viewers like posts
+        assert churn["failed"] == 0 and churn["likes_failed"] == 0 and churn["likes_rps"] > 0
