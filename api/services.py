@@ -90,7 +90,7 @@ class Services:
                 graph,
                 feed.publish_written_soon,
                 after_commit=feed.counts_changed,
-                viewers_changed=feed.viewers_changed,
+                likers=feed,
             ),
         )
 

@@ -17,7 +17,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cache.events import Event
 from core.clock import now_ms
@@ -36,8 +36,17 @@ CommitBatch = Callable[[int, list[tuple[int, int]], int], Awaitable[interactions
 Publish = Callable[[list[Event]], Coroutine[Any, Any, None]]
 # (post_id, the post's counts as committed) -> None
 AfterCommit = Callable[[int, dict[str, Any] | None], Awaitable[None]]
-# (user ids) -> None: their cached likes are about to change, or just changed
-ViewersChanged = Callable[[list[int]], Awaitable[None]]
+
+
+class LikerStates(Protocol):
+    """The likers' cached viewer states around a batch's transaction (feed/service.py, with
+    cache/viewer_state.py's hold and release)."""
+
+    async def hold_likers(self, user_ids: list[int]) -> Any:
+        """Before the transaction: their states are about to change. Returns what release_likers needs."""
+
+    async def release_likers(self, held: Any, post_id: int, liked: list[int]) -> None:
+        """After the commit: ``liked``, those whose like it created, now like ``post_id``."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +67,9 @@ class LikeBatcher:
     outbox fast path: the sweep recovers whatever it fails to publish); ``after_commit(post_id)`` runs
     once per batch that created a like, before that batch's requests are answered (so that the cached
     count is updated before the liker's next read): keep it quick, its failure is only logged.
-    ``viewers_changed`` is told the batch's users before its transaction and, after it, those whose like
-    it created (their cached viewer state must go both times: feed/service.py): once per batch, not
-    once per like, so a viral post's likers cost one forget each way per batch."""
+    ``likers`` holds the batch's users' cached viewer states before its transaction and releases them
+    after the commit with the likes it created (feed/service.py): once per batch, not once per like, so
+    a viral post's likers cost one Redis exchange each way per batch."""
 
     def __init__(
         self,
@@ -68,13 +77,13 @@ class LikeBatcher:
         publish: Publish,
         *,
         after_commit: AfterCommit | None = None,
-        viewers_changed: ViewersChanged | None = None,
+        likers: LikerStates | None = None,
         max_batch: int = MAX_BATCH,
     ) -> None:
         self._commit_batch = commit
         self._publish = publish
         self._after_commit = after_commit
-        self._viewers_changed = viewers_changed
+        self._likers = likers
         self._max_batch = max_batch
         # A post has an entry only while a drain task runs for it: the entry goes when its queue is empty.
         self._queues: dict[int, list[_Waiter]] = {}
@@ -87,13 +96,13 @@ class LikeBatcher:
         publish: Publish,
         *,
         after_commit: AfterCommit | None = None,
-        viewers_changed: ViewersChanged | None = None,
+        likers: LikerStates | None = None,
     ) -> LikeBatcher:
         return cls(
             functools.partial(interactions.like_batch, graph),
             publish,
             after_commit=after_commit,
-            viewers_changed=viewers_changed,
+            likers=likers,
         )
 
     @property
@@ -138,10 +147,11 @@ class LikeBatcher:
                 waiter.outcome.cancel()  # no-op on a future already done
 
     async def _commit(self, post_id: int, batch: list[_Waiter]) -> None:
-        await self._run_hook(self._tell_viewers, list(dict.fromkeys(w.user_id for w in batch)))
+        held = await self._hold_likers(list(dict.fromkeys(w.user_id for w in batch)))
         try:
             result = await self._commit_batch(post_id, [(w.user_id, w.event_id) for w in batch], now_ms())
         except Exception as exc:  # the same error reaches every request of the batch
+            # The holds expire with their hold-off: the states then read as absent (filled afresh).
             for waiter in batch:
                 if not waiter.outcome.done():
                     waiter.outcome.set_exception(exc)
@@ -151,12 +161,16 @@ class LikeBatcher:
             for user_id, like in result.by_user.items()
             if like.created
         ]
+        # Every held state comes back (with the like for those whose like this batch created).
+        hooks = [
+            self._run_hook(
+                functools.partial(self._release_likers, held, post_id), [e.actor_id for e in events]
+            )
+        ]
         if events:
             self._spawn(self._publish(events), name=f"publish-likes-of-{post_id}")
-            await asyncio.gather(
-                self._run_hook(functools.partial(self._run_after_commit, post_id), result.counts),
-                self._run_hook(self._tell_viewers, [event.actor_id for event in events]),
-            )
+            hooks.append(self._run_hook(functools.partial(self._run_after_commit, post_id), result.counts))
+        await asyncio.gather(*hooks)
         for waiter in batch:
             like = result.by_user.get(waiter.user_id)
             if not waiter.outcome.done():
@@ -167,9 +181,18 @@ class LikeBatcher:
         if self._after_commit is not None:
             await self._after_commit(post_id, counts)
 
-    async def _tell_viewers(self, user_ids: list[int]) -> None:
-        if self._viewers_changed is not None:
-            await self._viewers_changed(user_ids)
+    async def _hold_likers(self, user_ids: list[int]) -> Any:
+        if self._likers is None:
+            return None
+        try:
+            return await self._likers.hold_likers(user_ids)
+        except Exception:  # released (or, failing that, expired) as if held: the likes go on regardless
+            log.exception("like batch could not hold its likers' viewer states")
+            return None
+
+    async def _release_likers(self, held: Any, post_id: int, liked: list[int]) -> None:
+        if self._likers is not None:
+            await self._likers.release_likers(held, post_id, liked)
 
     @staticmethod
     async def _run_hook(hook: Callable[[Any], Awaitable[None]], argument: Any) -> None:

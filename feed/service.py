@@ -14,7 +14,7 @@ from cache.events import Event, EventStream
 from cache.post_cards import PostCards
 from cache.realtime import RealtimeBus
 from cache.timeline import Timelines
-from cache.viewer_state import ViewerStates
+from cache.viewer_state import Holds, ViewerStates
 from core.settings import Settings
 from feed.cache_refresh import CardRefresh, StateRefresh, card_refresh, state_refresh
 from feed.celebrity_cache import PullFolloweesCache
@@ -149,6 +149,25 @@ class FeedService:
             await self.viewer_states.forget(user_ids)
         except (RedisError, OSError) as exc:
             log.warning("viewer state of %s not forgotten (expires on its own): %s", user_ids, exc)
+
+    async def hold_likers(self, user_ids: list[int]) -> Holds:
+        """Before a like batch's transaction: its users' cached states are held, not forgotten
+        (cache/viewer_state.py). Failure is logged and the release then forgets them."""
+        try:
+            return await self.viewer_states.hold(user_ids)
+        except (RedisError, OSError) as exc:
+            log.warning("viewer states of %s not held (forgotten after the commit): %s", user_ids, exc)
+            return Holds("", list(user_ids), set())
+
+    async def release_likers(self, held: Holds | None, post_id: int, liked: list[int]) -> None:
+        """After the commit: the held states come back with the new likes (or are forgotten). Failure is
+        logged: a held state then reads as absent once its hold-off ends, and is filled afresh."""
+        if held is None:
+            return
+        try:
+            await self.viewer_states.release(held, post_id, liked)
+        except (RedisError, OSError) as exc:
+            log.warning("viewer states of %s not released (the hold-off ends it): %s", held.viewers, exc)
 
     @asynccontextmanager
     async def changing_viewers(self, *user_ids: int) -> AsyncIterator[None]:

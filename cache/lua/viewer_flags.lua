@@ -5,8 +5,8 @@
 -- Returns false when the state is not cached (absent or forgotten), else
 -- {cutoff, liked flags per post, shared flags per post, hidden flags per user}.
 local cutoff = redis.call('GET', KEYS[1])
-if not cutoff or cutoff == '' then
-  return false
+if not cutoff or cutoff == '' or string.sub(cutoff, 1, 1) == 'w' then
+  return false  -- not cached, forgotten, or held by a like in flight (viewer_hold.lua)
 end
 local n = tonumber(ARGV[1])
 local posts, users = {}, {}

@@ -250,12 +250,76 @@ def test_a_crash_after_a_like_commit_leaves_no_stale_viewer_state(
     post_id = create_post(client, author, "like me later")
     assert warm(client, reader)[post_id]["is_liked"] is False
     services = app_services(client)
-    # What the API does for a like, up to the commit; then the process "dies" (no second forget).
-    run(client, lambda: services.feed.viewers_changed([int(reader.user_id)]))
+    # What the API does for a like, up to the commit; then the process "dies" (no release).
+    held = run(client, lambda: services.feed.hold_likers([int(reader.user_id)]))
+    assert held.held == {int(reader.user_id)}
     run(client, lambda: interactions.like(services.graph, int(reader.user_id), int(post_id), now_ms()))
-    assert feed_posts(client, reader)[post_id]["is_liked"] is True  # graph path: the state is forgotten
+    assert feed_posts(client, reader)[post_id]["is_liked"] is True  # graph path: the state is held
     time.sleep(HOLD_OFF_MS / 1000 + 0.1)
     assert warm(client, reader)[post_id]["is_liked"] is True  # refilled after the commit, then cached
+
+
+def test_a_like_keeps_the_likers_viewer_state_cached_with_the_like(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author, reader = make_user(), make_user()
+    follow(client, reader, author)
+    post_id = create_post(client, author, "like me now")
+    assert warm(client, reader)[post_id]["is_liked"] is False
+    assert client.post(f"/api/v1/posts/{post_id}/like", headers=reader.headers).status_code == 200
+    asked = graph_reads(client, monkeypatch)
+    assert feed_posts(client, reader)[post_id]["is_liked"] is True
+    assert asked == []  # from the caches: the liker's state came back from its hold with the like
+
+
+def test_a_held_viewer_state_is_not_read_nor_filled_and_any_doubt_forgets_it(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    states = app_services(client).feed.viewer_states
+    redis = app_services(client).cache_redis
+    viewer, post, old_post = int(make_user().user_id), new_id(), 5
+
+    def fill() -> bool:
+        return run(client, lambda: states.fill(viewer, 10, [], [], []))
+
+    def liked() -> set[int] | None:
+        flags = run(client, lambda: states.flags(viewer, [post, old_post], []))
+        return None if flags is None else flags.liked
+
+    assert fill() and liked() == set()
+    held = run(client, lambda: states.hold([viewer]))
+    assert held.held == {viewer}
+    assert liked() is None and not fill()  # read as not cached; a fill (maybe older than the write) refused
+    run(client, lambda: states.release(held, post, [viewer]))
+    assert liked() == {post}
+    assert run(client, lambda: redis.pttl(states.keys(viewer)[1])) > 0  # the likes set expires with the state
+
+    # A like of a post older than the state's cutoff: the state comes back unchanged.
+    held = run(client, lambda: states.hold([viewer]))
+    run(client, lambda: states.release(held, old_post, [viewer]))
+    assert liked() == {post}
+
+    # Another write of the viewer's while held: forgotten, and the release does not bring it back.
+    held = run(client, lambda: states.hold([viewer]))
+    run(client, lambda: states.forget([viewer]))
+    run(client, lambda: states.release(held, post, [viewer]))
+    assert liked() is None and not fill()
+
+    # A hold of no state forgets (a fill whose graph read predates the write is refused) ...
+    time.sleep(HOLD_OFF_MS / 1000 + 0.1)
+    held = run(client, lambda: states.hold([viewer]))
+    assert held.held == set() and not fill()
+    run(client, lambda: states.release(held, post, [viewer]))  # ... and so does its release
+    assert liked() is None and not fill()
+
+    # The state's lifetime ends while held: released as forgotten.
+    time.sleep(HOLD_OFF_MS / 1000 + 0.1)
+    assert fill()
+    run(client, lambda: redis.pexpire(states.keys(viewer)[0], 50))
+    held = run(client, lambda: states.hold([viewer]))
+    time.sleep(0.1)
+    run(client, lambda: states.release(held, post, [viewer]))
+    assert liked() is None and not fill()
 
 
 def graph_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -343,3 +343,26 @@ def test_hot_commands_go_on_each_masters_multiplexed_connection_and_redirects_th
     assert values == [key.encode() for key in keys]
     assert direct == 0  # none went through redis-py's routing
     assert redirected == keys[0].encode() and through_client == [("GET", keys[0])]
+
+
+def test_a_like_batch_holds_and_releases_viewer_states_across_masters(cluster_client: TestClient) -> None:
+    """Viewer states of one batch live on several masters: each is held, and put back with the like,
+    on its own (the likes' write path of cache/viewer_state.py)."""
+    client = cluster_client
+    states = app_services(client).feed.viewer_states
+    viewers, post = [new_id() for _ in range(12)], new_id()
+
+    async def fill_all() -> None:
+        for viewer in viewers:
+            assert await states.fill(viewer, 10, [], [], [])
+
+    async def liked() -> list[set[int] | None]:
+        found = [await states.flags(viewer, [post], []) for viewer in viewers]
+        return [None if flags is None else flags.liked for flags in found]
+
+    run(client, fill_all)
+    held = run(client, lambda: states.hold(viewers))
+    assert held.held == set(viewers)
+    assert run(client, liked) == [None] * len(viewers)  # held: read as not cached
+    run(client, lambda: states.release(held, post, viewers[:6]))
+    assert run(client, liked) == [{post}] * 6 + [set()] * 6

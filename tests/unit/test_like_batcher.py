@@ -50,8 +50,8 @@ class Recorder:
         self.events: list[Event] = []
         self.commits: list[int] = []
         self.memory = memory
-        # (users told, batches the transaction had seen when they were told)
-        self.viewers: list[tuple[list[int], int]] = []
+        # ("hold", users, batches begun) before a transaction; ("release", users liking, batches begun)
+        self.viewers: list[tuple[str, list[int], int]] = []
 
     async def publish(self, events: list[Event]) -> None:
         self.events += events
@@ -59,8 +59,16 @@ class Recorder:
     async def after_commit(self, post_id: int, counts: dict[str, Any] | None) -> None:
         self.commits.append(post_id)
 
-    async def viewers_changed(self, user_ids: list[int]) -> None:
-        self.viewers.append((user_ids, len(self.memory.batches) if self.memory else 0))
+    def _begun(self) -> int:
+        return len(self.memory.batches) if self.memory else 0
+
+    async def hold_likers(self, user_ids: list[int]) -> list[int]:
+        self.viewers.append(("hold", user_ids, self._begun()))
+        return user_ids
+
+    async def release_likers(self, held: list[int], post_id: int, liked: list[int]) -> None:
+        assert set(liked) <= set(held)
+        self.viewers.append(("release", liked, self._begun()))
 
 
 def batcher(memory: MemoryLikes, recorder: Recorder, max_batch: int = 500) -> LikeBatcher:
@@ -68,7 +76,7 @@ def batcher(memory: MemoryLikes, recorder: Recorder, max_batch: int = 500) -> Li
         memory.commit,
         recorder.publish,
         after_commit=recorder.after_commit,
-        viewers_changed=recorder.viewers_changed,
+        likers=recorder,
         max_batch=max_batch,
     )
 
@@ -195,7 +203,7 @@ def test_a_failing_after_commit_hook_does_not_fail_committed_likes() -> None:
     asyncio.run(scenario())
 
 
-def test_viewers_are_told_once_per_batch_before_its_transaction_and_after_for_the_new_likes() -> None:
+def test_likers_states_are_held_before_each_batch_and_released_after_it_with_the_new_likes() -> None:
     async def scenario() -> None:
         memory = MemoryLikes()
         recorder = Recorder(memory)
@@ -210,21 +218,30 @@ def test_viewers_are_told_once_per_batch_before_its_transaction_and_after_for_th
         await asyncio.gather(first, *rest[:3])
         with pytest.raises(NotFound):
             await rest[3]
-        # Before each transaction (the count of transactions begun is 0, then 1); after each, the users
-        # whose like it created (transactions begun: 1, then 2).
-        assert recorder.viewers == [([1], 0), ([1], 1), ([2, 3, HIDDEN_FROM], 1), ([2], 2)]
+        # Held before each transaction (the count of transactions begun is 0, then 1); released after
+        # each, with the users whose like it created (transactions begun: 1, then 2).
+        assert recorder.viewers == [
+            ("hold", [1], 0),
+            ("release", [1], 1),
+            ("hold", [2, 3, HIDDEN_FROM], 1),
+            ("release", [2], 2),
+        ]
 
     asyncio.run(scenario())
 
 
-def test_a_failing_viewers_hook_does_not_fail_the_likes() -> None:
+class BrokenLikers:
+    async def hold_likers(self, user_ids: list[int]) -> None:
+        raise ConnectionError("redis went away")
+
+    async def release_likers(self, held: None, post_id: int, liked: list[int]) -> None:
+        raise ConnectionError("redis went away")
+
+
+def test_failing_likers_hooks_do_not_fail_the_likes() -> None:
     async def scenario() -> None:
         memory = MemoryLikes()
-
-        async def broken(user_ids: list[int]) -> None:
-            raise ConnectionError("redis went away")
-
-        likes = LikeBatcher(memory.commit, Recorder().publish, viewers_changed=broken)
+        likes = LikeBatcher(memory.commit, Recorder().publish, likers=BrokenLikers())
         assert await likes.like(1, 10) == 1
         assert memory.likes == {(10, 1)}
 
