@@ -126,11 +126,15 @@ def viral(
     runs: int = RunsOpt,
     seconds: float = typer.Option(10.0, help="seconds per run at most"),
     concurrency: int = typer.Option(64, help="concurrent clients of the saturation phase"),
-    rate: float = typer.Option(2000.0, help="likes/s offered in the fixed-rate phase (open loop)"),
-    fixed_seconds: float = typer.Option(4.0, help="seconds of the fixed-rate phase (at most likers / rate)"),
+    rates: str = typer.Option(
+        "2000,3000,4000", help="comma-separated likes/s offered in the fixed-rate phases (open loop)"
+    ),
+    fixed_seconds: float = typer.Option(
+        4.0, help="seconds of each fixed-rate phase (at most likers / the highest rate)"
+    ),
 ) -> None:
-    """Sustained likes/s on one post over HTTP, at saturation and at a fixed offered rate; the final like
-    count must be exact."""
+    """Sustained likes/s on one post over HTTP: at saturation, and the highest of fixed offered rates
+    served in full; the final like count must be exact."""
     from bench.viral import run
 
     run(
@@ -138,7 +142,7 @@ def viral(
         runs=runs,
         seconds=seconds,
         concurrency=concurrency,
-        rate=rate,
+        rates=tuple(float(r) for r in rates.split(",") if r.strip()),
         fixed_seconds=fixed_seconds,
     )
 
