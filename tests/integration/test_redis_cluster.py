@@ -366,3 +366,23 @@ def test_a_like_batch_holds_and_releases_viewer_states_across_masters(cluster_cl
     assert run(client, liked) == [None] * len(viewers)  # held: read as not cached
     run(client, lambda: states.release(held, post, viewers[:6]))
     assert run(client, liked) == [{post}] * 6 + [set()] * 6
+
+
+def test_a_remembered_feed_page_is_checked_and_served_on_the_cluster(cluster_client: TestClient) -> None:
+    """The page memo's check re-reads the cards (one script call per master) and the viewer's flags on
+    the cluster: an unchanged page is served from the memo, a like makes it afresh."""
+    client = cluster_client
+    services = app_services(client)
+    author, reader = register(client), register(client)
+    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    made = [create_post(client, author, f"memo {i}") for i in range(6)]
+    run(client, lambda: Worker.for_services(services, consumer="cluster-test").drain(sweep_age_ms=0))
+    memo = services.feed.reader.memo
+    pages = [client.get("/api/v1/feed", headers=reader.headers).content for _ in range(3)]
+    hits = memo.hits
+    assert client.get("/api/v1/feed", headers=reader.headers).content == pages[-1]
+    assert memo.hits == hits + 1
+    assert client.post(f"/api/v1/posts/{made[0]}/like", headers=reader.headers).status_code == 200
+    liked = client.get("/api/v1/feed", headers=reader.headers)
+    assert memo.hits == hits + 1
+    assert next(p for p in liked.json()["posts"] if p["post_id"] == made[0])["is_liked"] is True
