@@ -30,12 +30,12 @@ class PageRead:
     """One read of a page's cards (MGET ``keys``) and the viewer's flags (EVALSHA ``flags_command``,
     on the hash slot of ``marker``), with the replies: the card values in key order and the script's."""
 
-    keys: list[str]
-    flags_command: list[Any]
+    keys: tuple[str, ...]
+    flags_command: tuple[Any, ...]
     marker: str
-    replies: tuple[list[Any], Any]
+    replies: tuple[tuple[Any, ...], Any]  # tuples all the way down (see _ask)
 
-    def asks(self, keys: list[str], flags_command: list[Any]) -> bool:
+    def asks(self, keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bool:
         return self.keys == keys and self.flags_command == flags_command
 
     async def again(self, redis: Redis | RedisCluster) -> PageRead:
@@ -55,8 +55,8 @@ async def cards_and_flags(
 ) -> tuple[tuple[dict[int, Card], dict[int, Card]], ViewerFlags | None, PageRead]:
     """``cards.get(*card_ids)`` (post ids, user ids) and ``states.flags(viewer_id, *flag_ids)``, and the
     read they came from; ``known``, a read made moments ago, answers instead if it asked the same."""
-    keys = cards.keys(*card_ids)
-    command = states.flags_command(viewer_id, *flag_ids)
+    keys = tuple(cards.keys(*card_ids))
+    command = tuple(states.flags_command(viewer_id, *flag_ids))
     if known is not None and known.asks(keys, command):
         read = known
     else:
@@ -67,18 +67,24 @@ async def cards_and_flags(
 
 
 async def _ask(
-    redis: Redis | RedisCluster, keys: list[str], command: list[Any], marker: str
-) -> tuple[list[Any], Any]:
+    redis: Redis | RedisCluster, keys: tuple[str, ...], command: tuple[Any, ...], marker: str
+) -> tuple[tuple[Any, ...], Any]:
+    """The card values and the flags script's reply, as tuples: a remembered read (feed/page_memo.py)
+    then holds no lists, which the collector would walk in every full collection."""
     if isinstance(redis, RedisCluster):
         values, raw = await asyncio.gather(
             get_many(redis, keys),
             with_scripts(redis, SCRIPTS, lambda: routed(redis, marker, "EVALSHA", *command)),
         )
-        return list(values), raw
-    if not keys:
+    elif not keys:
         (raw,) = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, [("EVALSHA", *command)]))
-        return [], raw
-    values, raw = await with_scripts(
-        redis, SCRIPTS, lambda: exchange(redis, [("MGET", *keys), ("EVALSHA", *command)])
-    )
-    return values, raw
+        values = []
+    else:
+        values, raw = await with_scripts(
+            redis, SCRIPTS, lambda: exchange(redis, [("MGET", *keys), ("EVALSHA", *command)])
+        )
+    return tuple(values), _frozen(raw)
+
+
+def _frozen(reply: Any) -> Any:
+    return tuple(_frozen(part) for part in reply) if isinstance(reply, list) else reply

@@ -30,7 +30,7 @@ another stamp or none)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -116,7 +116,7 @@ class PostCards:
         )
 
     def parse(
-        self, post_ids: list[int], user_ids: list[int], values: list[bytes | str | None]
+        self, post_ids: list[int], user_ids: list[int], values: Sequence[bytes | str | None]
     ) -> tuple[dict[int, Card], dict[int, Card]]:
         """The cards among the values of :meth:`keys` (read by :meth:`get`, or in a caller's pipeline);
         those past their freshness stamp go to ``on_stale`` as well."""
@@ -203,7 +203,7 @@ def _stamped(card: Card, ttl_seconds: int) -> bytes:
 
 
 def _decoded(
-    ids: list[int], values: list[bytes | str | None], now: int, stale: Stale, key: Callable[[int], str]
+    ids: list[int], values: Sequence[bytes | str | None], now: int, stale: Stale, key: Callable[[int], str]
 ) -> dict[int, Card]:
     """Hits only: an absent key or a tombstone (empty value) is a miss. Cards past their stamp (``now``
     in ms) are hits, and noted in ``stale`` (by ``key``) with the stamp they were seen with."""

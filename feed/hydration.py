@@ -69,13 +69,11 @@ STATE_REFRESH_SHARE = 0.1
 SHAPES_REMEMBERED = 200_000
 
 
-class _Shape(NamedTuple):
-    """What never changes about an entry: the post it shows, that post's author, and for a repost
-    who shared it. Known, it tells which cards and flags a page needs before any card is read."""
-
-    post_id: int
-    author_id: int
-    sharer_id: int | None
+# What never changes about an entry: (the post it shows, that post's author, for a repost who shared
+# it). Known, it tells which cards and flags a page needs before any card is read. A plain tuple, not a
+# NamedTuple: the collector stops tracking a tuple of ints, not a subclass, and 200,000 tracked
+# NamedTuples made a full collection 16 ms longer (0.9 ms with tuples; a pause every request waits out).
+_Shape = tuple[int, int, int | None]
 
 
 class EntryHydrator:
@@ -189,8 +187,8 @@ class EntryHydrator:
         users: dict[int, Card],
         trace: PageTrace | None,
     ) -> list[Record] | _Fallback | _Missing:
-        wanted = _unique(s.post_id for s in shapes)
-        people = _unique([s.author_id for s in shapes] + [s.sharer_id for s in shapes if s.sharer_id])
+        wanted = _unique(post_id for post_id, _, _ in shapes)
+        people = _unique([author for _, author, _ in shapes] + [sharer for _, _, sharer in shapes if sharer])
         known = None
         if trace is not None:
             known, trace.known = trace.known, None  # good for this one read only
@@ -256,7 +254,7 @@ class EntryHydrator:
         post = posts.get(post_id) if isinstance(post_id, int) else None
         if post is not None:
             sharer = share["sharer_id"] if share else None
-            self._shapes[entry_id] = _Shape(post["id"], post["author_id"], sharer)
+            self._shapes[entry_id] = (post["id"], post["author_id"], sharer)
 
     async def _load_missing(self, missing: _Missing, viewer_id: int) -> set[int]:
         """Read the missing cards from the graph and fill the cache with them; returns the missing

@@ -8,7 +8,7 @@ import time
 from cache.page_state import PageRead
 from feed.page_memo import PageMemo, PageTrace
 
-READ = PageRead(["p:{1}", "c:{1}"], ["sha", 4, "vs:{7}", 1], "vs:{7}", ([b"card", b"1,0,0,0"], None))
+READ = PageRead(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 1), "vs:{7}", ((b"card", b"1,0,0,0"), None))
 KEY = (7, None, 20)
 
 
@@ -56,6 +56,6 @@ def test_a_memo_of_no_pages_keeps_nothing() -> None:
 
 
 def test_a_read_answers_only_the_question_it_asked() -> None:
-    assert READ.asks(["p:{1}", "c:{1}"], ["sha", 4, "vs:{7}", 1])
-    assert not READ.asks(["p:{1}"], ["sha", 4, "vs:{7}", 1])
-    assert not READ.asks(["p:{1}", "c:{1}"], ["sha", 4, "vs:{7}", 2])
+    assert READ.asks(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 1))
+    assert not READ.asks(("p:{1}",), ("sha", 4, "vs:{7}", 1))
+    assert not READ.asks(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 2))
