@@ -4,7 +4,9 @@ One API server (2 uvicorn workers, bench/app.py) and load from separate client p
 measures, for both feeds in turn, a fixed offered rate (latency) and saturation (throughput): the
 hybrid feed at the target rate, the pure-pull baseline at half of its own saturation in that run (the
 target rate would only measure its queue). The figures reported are medians over the runs, and the
-ratio hybrid / pull is taken within each run."""
+ratio hybrid / pull is taken within each run. With ``like_rate`` > 0 the hybrid feed is saturated once
+more while a second load generator has viewers like posts on their own first pages: pages change
+under their readers (counts, the liker's flags), which the page memo (feed/page_memo.py) must notice."""
 
 from __future__ import annotations
 
