@@ -19,7 +19,7 @@ from typing import Any
 from redis.asyncio import Redis, RedisCluster
 
 from cache.cluster_reads import get_many
-from cache.exchange import exchange, routed
+from cache.exchange import exchange, pack, routed
 from cache.post_cards import Card, PostCards
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
@@ -34,14 +34,15 @@ class PageRead:
     flags_command: tuple[Any, ...]
     marker: str
     replies: tuple[tuple[Any, ...], Any]  # tuples all the way down (see _ask)
+    packed: tuple[bytes, ...] | None = None  # the standalone exchange, packed once for asking again
 
     def asks(self, keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bool:
         return self.keys == keys and self.flags_command == flags_command
 
     async def again(self, redis: Redis | RedisCluster) -> PageRead:
         """The same question asked now."""
-        replies = await _ask(redis, self.keys, self.flags_command, self.marker)
-        return PageRead(self.keys, self.flags_command, self.marker, replies)
+        replies = await _ask(redis, self.keys, self.flags_command, self.marker, self.packed)
+        return PageRead(self.keys, self.flags_command, self.marker, replies, self.packed)
 
 
 async def cards_and_flags(
@@ -61,13 +62,23 @@ async def cards_and_flags(
         read = known
     else:
         marker = states.keys(viewer_id)[0]
-        read = PageRead(keys, command, marker, await _ask(redis, keys, command, marker))
+        packed = None if isinstance(redis, RedisCluster) else pack(_commands(keys, command))
+        read = PageRead(keys, command, marker, await _ask(redis, keys, command, marker, packed), packed)
     values, raw = read.replies
     return cards.parse(*card_ids, values), states.parse_flags(raw, *flag_ids), read
 
 
+def _commands(keys: tuple[str, ...], command: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The standalone exchange: the cards (if any) and the flags script."""
+    return [("MGET", *keys), ("EVALSHA", *command)] if keys else [("EVALSHA", *command)]
+
+
 async def _ask(
-    redis: Redis | RedisCluster, keys: tuple[str, ...], command: tuple[Any, ...], marker: str
+    redis: Redis | RedisCluster,
+    keys: tuple[str, ...],
+    command: tuple[Any, ...],
+    marker: str,
+    packed: tuple[bytes, ...] | None = None,
 ) -> tuple[tuple[Any, ...], Any]:
     """The card values and the flags script's reply, as tuples: a remembered read (feed/page_memo.py)
     then holds no lists, which the collector would walk in every full collection."""
@@ -76,14 +87,11 @@ async def _ask(
             get_many(redis, keys),
             with_scripts(redis, SCRIPTS, lambda: routed(redis, marker, "EVALSHA", *command)),
         )
-    elif not keys:
-        (raw,) = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, [("EVALSHA", *command)]))
-        values = []
-    else:
-        values, raw = await with_scripts(
-            redis, SCRIPTS, lambda: exchange(redis, [("MGET", *keys), ("EVALSHA", *command)])
-        )
-    return tuple(values), _frozen(raw)
+        return tuple(values), _frozen(raw)
+    replies = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, _commands(keys, command), packed))
+    if not keys:
+        return (), _frozen(replies[0])
+    return tuple(replies[0]), _frozen(replies[1])
 
 
 def _frozen(reply: Any) -> Any:

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from cache.client import MultiplexingRedis, connect_redis
-from cache.exchange import exchange
+from cache.exchange import exchange, pack
 from core.settings import Settings
 
 
@@ -59,6 +59,25 @@ def test_replies_come_in_order_and_an_error_reply_leaves_the_connection_in_step(
     assert first == [b"OK", 2, b"x"]
     assert "WRONGTYPE" in error
     assert after == [b"3", b"next"]  # the INCR before the error ran; no reply was left behind
+
+
+@CLIENTS
+def test_commands_packed_once_are_sent_again_as_they_are(
+    settings: Settings, connect: Callable[[Settings], Redis]
+) -> None:
+    key = f"test:exchange:{uuid.uuid4().hex}"
+    commands = [("INCR", key), ("ECHO", "packed")]
+
+    async def go() -> list[list[Any]]:
+        redis = connect(settings)
+        try:
+            packed = pack(commands)
+            return [await exchange(redis, commands, packed) for _ in range(3)]
+        finally:
+            await redis.delete(key)
+            await redis.aclose()
+
+    assert asyncio.run(go()) == [[1, b"packed"], [2, b"packed"], [3, b"packed"]]
 
 
 @CLIENTS
