@@ -69,10 +69,11 @@ async def exchange_replies(
     pool = redis.connection_pool
     connection = await pool.get_connection()  # type: ignore[no-untyped-call]
     try:
-        packed = connection.pack_commands(commands)
+        # Commands packed by the caller (pack()) are the same wire bytes: not packed a second time.
+        wire = list(packed) if packed is not None else connection.pack_commands(commands)
 
         async def send_and_read() -> list[Any]:
-            await connection.send_packed_command(packed)
+            await connection.send_packed_command(wire)
             replies: list[Any] = []
             for _ in commands:
                 try:

@@ -25,7 +25,7 @@ from core.clock import now_ms
 from core.ids import min_id_for_ms, new_id
 from core.settings import Settings
 from feed.worker import Worker
-from tests.conftest import app_services, create_post, register, run, wait_until_prepared
+from tests.conftest import Account, app_services, create_post, register, run, wait_until_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
 # The first node of the local cluster (infra/lib/redis_cluster.sh reads the same variable).
@@ -108,15 +108,22 @@ def test_real_time_events_cross_the_cluster(cluster_client: TestClient) -> None:
         assert event["type"] == "new_post" and event["data"]["post_id"] == post_id
 
 
+def _reader_of_six_posts(client: TestClient, label: str) -> tuple[Account, list[str]]:
+    """A reader following an author whose six new posts the worker has fanned out; the posts' ids."""
+    author, reader = register(client), register(client)
+    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
+    made = [create_post(client, author, f"{label} {i}") for i in range(6)]
+    services = app_services(client)
+    run(client, lambda: Worker.for_services(services, consumer="cluster-test").drain(sweep_age_ms=0))
+    return reader, made
+
+
 def test_cache_refresh_ahead_on_the_cluster(cluster_client: TestClient) -> None:
     """Cards spread over the masters are refreshed in one background round (one script call per key,
     routed by key); a viewer state is refilled over the marker seen."""
     client = cluster_client
     services = app_services(client)
-    author, reader = register(client), register(client)
-    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
-    made = [create_post(client, author, f"card {i}") for i in range(6)]
-    run(client, lambda: Worker.for_services(services, consumer="cluster-test").drain(sweep_age_ms=0))
+    reader, made = _reader_of_six_posts(client, "card")
     assert len(client.get("/api/v1/feed", headers=reader.headers).json()["posts"]) == 6  # fills the cards
     cards, redis = services.feed.cards, services.redis
     keys = [cards.post_key(int(p)) for p in made]
@@ -373,10 +380,7 @@ def test_a_remembered_feed_page_is_checked_and_served_on_the_cluster(cluster_cli
     the cluster: an unchanged page is served from the memo, a like makes it afresh."""
     client = cluster_client
     services = app_services(client)
-    author, reader = register(client), register(client)
-    client.post(f"/api/v1/users/{author.user_id}/follow", headers=reader.headers)
-    made = [create_post(client, author, f"memo {i}") for i in range(6)]
-    run(client, lambda: Worker.for_services(services, consumer="cluster-test").drain(sweep_age_ms=0))
+    reader, made = _reader_of_six_posts(client, "memo")
     memo = services.feed.reader.memo
     pages = [client.get("/api/v1/feed", headers=reader.headers).content for _ in range(3)]
     hits = memo.hits
