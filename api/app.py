@@ -24,7 +24,7 @@ from api.routes import (
     users,
 )
 from api.services import Services
-from core.gc_tuning import tune_gc
+from core.gc_tuning import collector_clock, tune_gc
 from core.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -38,11 +38,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services.build(settings)
         app.state.services = services
         tune_gc(settings.gc_gen0_threshold)  # after start-up's allocations, which it freezes
+        collector = collector_clock(settings)
         try:
             services.start_preparing()
             services.start_following_pull_lists()
             yield
         finally:
+            if collector is not None:
+                collector.cancel()
             await services.close()
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

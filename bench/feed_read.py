@@ -79,6 +79,14 @@ def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
     asyncio.run(warm())
 
 
+def top_up(url: str, tokens: list[str], path: str) -> None:
+    """One read per viewer just before a measured phase of the hybrid feed. A live system serving that
+    rate holds every reader's recent pages (the page memo, feed/page_memo.py, keeps each 5-10 s); the
+    gaps a benchmark leaves between phases (the previous phase, the quiet wait) are longer, so without
+    this a phase would open with every page made afresh at once, a cold start, not the steady state."""
+    generate(LoadSpec(url, [path], tokens, 120, 16, once=True))
+
+
 def like_targets(url: str, tokens: list[str], seed: int) -> list[tuple[str, str]]:
     """(like path, token) pairs: each viewer liking the posts on their own first page, shuffled."""
 
@@ -132,6 +140,7 @@ def run(
                     if phase == "churn":
                         if likes:
                             waited = wait_until_quiet()
+                            top_up(server.url, tokens, FEED_PATH)
                             # Each run likes pairs not liked before (a second like changes nothing).
                             start = index * int(like_rate * seconds * 1.5)
                             figures["hybrid_churn"] = _while_liking(
@@ -149,6 +158,8 @@ def run(
                         offered = min(rate, max(1.0, figures["pull_saturate"]["rps"] * PULL_FIXED_SHARE))
                     spec = LoadSpec(server.url, [MODES[mode]], tokens, seconds, concurrency, offered)
                     waited = wait_until_quiet()
+                    if mode == "hybrid":
+                        top_up(server.url, tokens, FEED_PATH)
                     sample = cpu_sample()
                     figures[f"{mode}_{phase}"] = summary(generate(spec))
                     figures[f"{mode}_{phase}"]["steal_pct"] = steal_since(sample)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.common import api_server, console, median, print_table, wait_until_quiet, write_result
 from bench.dataset import SIZES
-from bench.feed_read import FEED_PATH, viewer_tokens, warm_up
+from bench.feed_read import FEED_PATH, top_up, viewer_tokens, warm_up
 from bench.loadgen import LoadSpec, generate, summary
 
 
@@ -35,6 +35,7 @@ def run(
             figures = {}
             for size, size_tokens in tokens.items():
                 wait_until_quiet()
+                top_up(server.url, size_tokens, FEED_PATH)
                 figures[size] = summary(
                     generate(LoadSpec(server.url, [FEED_PATH], size_tokens, seconds, 32, rate))
                 )

@@ -51,8 +51,8 @@ async def exchange(
     redis: Redis, commands: Sequence[tuple[Any, ...]], packed: Sequence[bytes] | None = None
 ) -> list[Any]:
     """The replies of ``commands``, in order, sent in one write on one connection (``packed``: the
-    same commands as :func:`pack` made them). An error reply is raised (the first one) after every reply
-    has been read, as a pipeline does."""
+    same commands as :func:`pack` made them, sent instead: ``commands`` is then not read). An error
+    reply is raised (the first one) after every reply has been read, as a pipeline does."""
     replies = await exchange_replies(redis, commands, packed)
     for reply in replies:
         if isinstance(reply, ResponseError):
@@ -75,7 +75,7 @@ async def exchange_replies(
         async def send_and_read() -> list[Any]:
             await connection.send_packed_command(wire)
             replies: list[Any] = []
-            for _ in commands:
+            for _ in range(len(packed) if packed is not None else len(commands)):
                 try:
                     replies.append(await connection.read_response())
                 except ResponseError as error:  # the connection is still in step: read the rest

@@ -6,13 +6,14 @@ one read. Sent as two commands in flight at once they cost ~6 % more of a warm r
 two pool checkouts, two exchanges; an A/B in one process). On a cluster the cards span hash slots, so
 the two commands go out at once instead, as before.
 
-A read is kept as a :class:`PageRead`: the question and Redis's replies as they came. Asking the same
-question again and finding the same replies proves that nothing the page was made from has changed
-(feed/page_memo.py relies on this)."""
+A read is a :class:`PageRead`: the :class:`PageQuestion` and Redis's replies as they came. Asking the
+same question again and finding the same replies (the same fingerprint) proves that nothing the page
+was made from has changed (feed/page_memo.py relies on this)."""
 
 from __future__ import annotations
 
 import asyncio
+import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,23 +27,59 @@ from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
 
 
 @dataclass(frozen=True, slots=True)
-class PageRead:
-    """One read of a page's cards (MGET ``keys``) and the viewer's flags (EVALSHA ``flags_command``,
-    on the hash slot of ``marker``), with the replies: the card values in key order and the script's."""
+class PageQuestion:
+    """What a page asks Redis: its cards (MGET ``keys``) and the viewer's flags (EVALSHA
+    ``flags_command``, on the hash slot of ``marker``)."""
 
     keys: tuple[str, ...]
     flags_command: tuple[Any, ...]
     marker: str
-    replies: tuple[tuple[Any, ...], Any]  # tuples all the way down (see _ask)
     packed: tuple[bytes, ...] | None = None  # the standalone exchange, packed once for asking again
+    digest: bytes | None = None  # a kept question's keys and command, which it no longer holds (kept())
 
-    def asks(self, keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bool:
+    def same(self, keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bool:
+        """Whether this is the question of ``keys`` and ``flags_command``."""
+        if self.digest is not None:
+            return self.digest == _digest(keys, flags_command)
         return self.keys == keys and self.flags_command == flags_command
 
-    async def again(self, redis: Redis | RedisCluster) -> PageRead:
-        """The same question asked now."""
-        replies = await _ask(redis, self.keys, self.flags_command, self.marker, self.packed)
-        return PageRead(self.keys, self.flags_command, self.marker, replies, self.packed)
+    def kept(self) -> PageQuestion:
+        """This question as a page memo keeps it. On a standalone Redis the packed exchange asks it
+        again and a digest of its keys and command answers :meth:`same`: the two tuples (~130 items)
+        are dropped, which the collector would otherwise walk once per kept page, in young collections
+        that every page made afresh makes longer (feed/page_memo.py). A cluster's question is asked
+        key by key, so it is kept whole."""
+        if self.packed is None:
+            return self
+        return PageQuestion((), (), self.marker, self.packed, _digest(self.keys, self.flags_command))
+
+    async def ask(self, redis: Redis | RedisCluster) -> PageRead:
+        """This question asked now."""
+        return PageRead(self, await _ask(redis, self.keys, self.flags_command, self.marker, self.packed))
+
+
+def _digest(keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bytes:
+    # A pickle decodes to one value: equal digests are equal questions.
+    return pickle.dumps((keys, flags_command), protocol=5)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """One read of a page's cards and the viewer's flags: the question, and Redis's replies as they
+    came (the card values in key order, the flags script's reply)."""
+
+    question: PageQuestion
+    replies: tuple[list[Any], Any]
+
+    def asks(self, keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bool:
+        return self.question.same(keys, flags_command)
+
+    def fingerprint(self) -> bytes:
+        """The replies as one bytes object: equal fingerprints are equal replies (a pickle decodes to
+        one value), so a memo keeps this instead of the replies' ~70 objects, which the collector
+        would have to walk (:meth:`PageQuestion.kept`). Replies are bytes, ints and lists fresh from
+        the parser, so equal replies pickle alike and a hit is not missed."""
+        return pickle.dumps(self.replies, protocol=5)
 
 
 async def cards_and_flags(
@@ -63,7 +100,7 @@ async def cards_and_flags(
     else:
         marker = states.keys(viewer_id)[0]
         packed = None if isinstance(redis, RedisCluster) else pack(_commands(keys, command))
-        read = PageRead(keys, command, marker, await _ask(redis, keys, command, marker, packed), packed)
+        read = await PageQuestion(keys, command, marker, packed).ask(redis)
     values, raw = read.replies
     return cards.parse(*card_ids, values), states.parse_flags(raw, *flag_ids), read
 
@@ -79,20 +116,17 @@ async def _ask(
     command: tuple[Any, ...],
     marker: str,
     packed: tuple[bytes, ...] | None = None,
-) -> tuple[tuple[Any, ...], Any]:
-    """The card values and the flags script's reply, as tuples: a remembered read (feed/page_memo.py)
-    then holds no lists, which the collector would walk in every full collection."""
+) -> tuple[list[Any], Any]:
+    """The card values and the flags script's reply."""
     if isinstance(redis, RedisCluster):
         values, raw = await asyncio.gather(
             get_many(redis, keys),
             with_scripts(redis, SCRIPTS, lambda: routed(redis, marker, "EVALSHA", *command)),
         )
-        return tuple(values), _frozen(raw)
-    replies = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, _commands(keys, command), packed))
-    if not keys:
-        return (), _frozen(replies[0])
-    return tuple(replies[0]), _frozen(replies[1])
-
-
-def _frozen(reply: Any) -> Any:
-    return tuple(_frozen(part) for part in reply) if isinstance(reply, list) else reply
+        return values, raw
+    # A packed exchange is the question as sent (a kept question holds no keys: PageQuestion.kept).
+    commands = () if packed is not None else _commands(keys, command)
+    replies = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, commands, packed))
+    if len(replies) == 1:  # no cards asked: the flags alone
+        return [], replies[0]
+    return replies[0], replies[1]

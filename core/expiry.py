@@ -17,3 +17,8 @@ def spread_ttl(seconds: int, spread: float = SPREAD) -> int:
     """``seconds`` shortened by up to ``spread`` of it, at random; never below one second. Only ever
     shorter: a lifetime that other code relies on as an upper bound stays one."""
     return max(1, seconds - int(random.random() * spread * seconds))
+
+
+def spread_seconds(seconds: float, spread: float = SPREAD) -> float:
+    """As :func:`spread_ttl`, for lifetimes kept in a process (fractions of a second, no floor)."""
+    return seconds * (1 - random.random() * spread)

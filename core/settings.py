@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     # Young-object collections every this many net allocations in the API and worker (core/gc_tuning.py
     # says why 5,000); 700 is CPython's default.
     gc_gen0_threshold: int = Field(default=5_000, ge=1)
+    # ... and on a clock: the young generation every this many seconds (0: off), everything every
+    # gc_full_every-th time (core/gc_tuning.py says why: 600 x 0.1 s = a full collection a minute).
+    gc_young_seconds: float = Field(default=0.1, ge=0)
+    gc_full_every: int = Field(default=600, ge=1)
 
     # Neo4j
     neo4j_uri: str = "bolt://127.0.0.1:7687"

@@ -8,12 +8,20 @@ page again and again, and most times nothing on it has changed.
 A page is remembered when one cards-and-flags read (cache/page_state.py) made all of it, with the
 entries it was made from. The next read of that page by that viewer reads the timeline as always,
 merges the same sources into its entries, and if they are the same entries, asks Redis the same
-cards-and-flags question again. Only if every reply is the same, byte for byte, is the remembered
-page served: the cards (content, visibility, counts, profiles) and the viewer's flags (likes, shares,
-blocks, mutes, the state's cutoff) are the page's only other inputs, and the entries' shapes never
-change, so the page made now would be the same page. Nothing is invalidated and nothing can be stale:
-every read checks everything, and any change (a like anywhere on the page, an edit, a block, a new
-post) makes the page afresh, from the replies just read. A hit saves no round trip, only the work.
+cards-and-flags question again. Only if the replies are the same (their fingerprint,
+PageRead.fingerprint: equal fingerprints are equal replies) is the remembered page served: the cards
+(content, visibility, counts, profiles) and the viewer's flags (likes, shares, blocks, mutes, the
+state's cutoff) are the page's only other inputs, and the entries' shapes never change, so the page
+made now would be the same page. Nothing is invalidated and nothing can be stale: every read checks
+everything, and any change (a like anywhere on the page, an edit, a block, a new post) makes the page
+afresh, from the replies just read. A hit saves no round trip, only the work.
+
+What a memo holds is chosen for the garbage collector as much as for memory: the question as the
+packed exchange and a digest (PageQuestion.kept), the replies as one fingerprint, the entries as a
+tuple: a kept page is ~7 small objects for the collector (a tuple of ids or bytes is untracked once
+examined) where it was ~15 holding ~300 references (the replies' and the question's tuples). In a
+probe the young collection after a burst of pages made afresh took 42 ms before, 21 ms after; the
+rest of that story, the collections on a clock, is in core/gc_tuning.py.
 
 What a hit skips, besides the work, is noticing that a card or the viewer's state is due for a refresh
 from the graph (feed/cache_refresh.py, feed/refresh_ahead.py): those notices come from the page made
@@ -24,14 +32,20 @@ ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS from its signing, as on a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
 
-from cache.page_state import PageRead
+from cache.page_state import PageQuestion, PageRead
+from core.expiry import spread_seconds
 
 Page = TypeVar("Page")
+# Each page is kept for between half of ``seconds`` and all of it, at random: pages made together (a
+# benchmark phase's first second, a deploy) would otherwise all be made afresh together ``seconds``
+# later, a burst of full-price reads every ``seconds`` (core/expiry.py).
+_LIFETIME_SPREAD = 0.5
 MemoKey = tuple[int, int | None, int]  # viewer, before, limit
 
 
@@ -46,31 +60,38 @@ class PageTrace:
 
 @dataclass(frozen=True, slots=True)
 class _Memo(Generic[Page]):
-    entries: list[int]
-    read: PageRead
+    entries: tuple[int, ...]
+    question: PageQuestion  # what the page asked Redis
+    fingerprint: bytes  # what Redis answered (PageRead.fingerprint)
     page: Page
 
 
 @dataclass
 class PageMemo(Generic[Page]):
-    """Pages by (viewer, before, limit), the least recently used forgotten first, each for ``seconds``."""
+    """Pages by (viewer, before, limit), the least recently used forgotten first, each for at most
+    ``seconds``."""
 
     pages: int
     seconds: float
+    timer: Callable[[], float] = time.monotonic
     hits: int = 0  # pages served from the memo
     misses: int = 0  # pages made afresh although remembered: something on them changed
-    _memos: TTLCache[MemoKey, _Memo[Page]] | None = field(init=False)
+    _memos: TLRUCache[MemoKey, _Memo[Page], float] | None = field(init=False)
 
     def __post_init__(self) -> None:
         enabled = self.pages > 0 and self.seconds > 0
-        self._memos = TTLCache(self.pages, ttl=self.seconds, timer=time.monotonic) if enabled else None
+        self._memos = TLRUCache(self.pages, ttu=self._forget_at, timer=self.timer) if enabled else None
+
+    def _forget_at(self, _key: MemoKey, _memo: _Memo[Page], now: float) -> float:
+        return now + spread_seconds(self.seconds, _LIFETIME_SPREAD)
 
     def recall(self, key: MemoKey, entries: list[int]) -> _Memo[Page] | None:
         """The memo of this page if it was made from these entries."""
         memo = self._memos.get(key) if self._memos is not None else None
-        return memo if memo is not None and memo.entries == entries else None
+        return memo if memo is not None and memo.entries == tuple(entries) else None
 
     def keep(self, key: MemoKey, entries: list[int], trace: PageTrace, page: Page) -> None:
         """Remember ``page`` if one read made all of it (one hydration, the rows from one read)."""
         if self._memos is not None and trace.hydrations == 1 and trace.read is not None:
-            self._memos[key] = _Memo(entries, trace.read, page)
+            read = trace.read
+            self._memos[key] = _Memo(tuple(entries), read.question.kept(), read.fingerprint(), page)

@@ -111,8 +111,8 @@ class FeedReader:
             trace = PageTrace()
             memo = self.memo.recall(key, first.entries)
             if memo is not None:
-                trace.known = await memo.read.again(self._redis)
-                if trace.known.replies == memo.read.replies:
+                trace.known = await memo.question.ask(self._redis)
+                if trace.known.fingerprint() == memo.fingerprint:
                     self.memo.hits += 1
                     return memo.page
                 self.memo.misses += 1

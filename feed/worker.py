@@ -19,7 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from api.services import Services
 from cache.events import Event, Handler, RetryLater
 from core.errors import Unavailable
-from core.gc_tuning import tune_gc
+from core.gc_tuning import collector_clock, tune_gc
 from core.settings import Settings
 from feed.card_events import GROUP as CARDS_GROUP
 from feed.card_events import PostCacheRepair
@@ -154,6 +154,7 @@ async def run_worker(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = Services.build(settings)
     tune_gc(settings.gc_gen0_threshold)
+    collector = collector_clock(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -168,4 +169,6 @@ async def run_worker(settings: Settings) -> None:
         await asyncio.gather(runner, return_exceptions=True)
         log.info("worker %s stopped", worker.consumer)
     finally:
+        if collector is not None:
+            collector.cancel()
         await services.close()

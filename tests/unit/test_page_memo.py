@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import time
 
-from cache.page_state import PageRead
+from cache.exchange import pack
+from cache.page_state import PageQuestion, PageRead
 from feed.page_memo import PageMemo, PageTrace
 
-READ = PageRead(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 1), "vs:{7}", ((b"card", b"1,0,0,0"), None))
+KEYS = ("p:{1}", "c:{1}")
+FLAGS = ("sha", 4, "vs:{7}", 1)
+STANDALONE = PageQuestion(KEYS, FLAGS, "vs:{7}", pack([("MGET", *KEYS), ("EVALSHA", *FLAGS)]))
+CLUSTER = PageQuestion(KEYS, FLAGS, "vs:{7}")
+READ = PageRead(STANDALONE, ([b"card", b"1,0,0,0"], None))
 KEY = (7, None, 20)
 
 
@@ -20,7 +25,8 @@ def test_a_page_made_by_one_read_is_recalled_for_the_same_entries_only() -> None
     memo: PageMemo[bytes] = PageMemo(pages=8, seconds=60)
     memo.keep(KEY, [3, 2, 1], made_by_one_read(), b"page")
     kept = memo.recall(KEY, [3, 2, 1])
-    assert kept is not None and kept.page == b"page" and kept.read is READ
+    assert kept is not None and kept.page == b"page"
+    assert kept.question.packed == STANDALONE.packed and kept.fingerprint == READ.fingerprint()
     assert memo.recall(KEY, [4, 3, 2]) is None  # a new entry on top
     assert memo.recall(KEY, [3, 1]) is None  # one gone
     assert memo.recall((7, None, 10), [3, 2, 1]) is None  # another limit
@@ -49,13 +55,56 @@ def test_a_kept_page_is_forgotten_after_its_lifetime_and_when_full() -> None:
     assert memo.recall((3, None, 20), [1]) is not None
 
 
+def test_pages_kept_together_are_forgotten_at_different_times_within_their_lifetime() -> None:
+    clock = [100.0]
+    memo: PageMemo[bytes] = PageMemo(pages=2_000, seconds=10, timer=lambda: clock[0])
+    viewers = range(1_000)
+    for viewer in viewers:
+        memo.keep((viewer, None, 20), [1], made_by_one_read(), b"page")
+
+    def remembered() -> int:
+        return sum(memo.recall((viewer, None, 20), [1]) is not None for viewer in viewers)
+
+    clock[0] = 104.99
+    assert remembered() == 1_000  # at least half of ``seconds``
+    clock[0] = 107.5
+    assert 100 < remembered() < 900  # not one burst ``seconds`` later: spread over the second half
+    clock[0] = 110.0
+    assert remembered() == 0  # at most ``seconds``
+
+
 def test_a_memo_of_no_pages_keeps_nothing() -> None:
     for memo in (PageMemo[bytes](pages=0, seconds=60), PageMemo[bytes](pages=8, seconds=0)):
         memo.keep(KEY, [1], made_by_one_read(), b"page")
         assert memo.recall(KEY, [1]) is None
 
 
-def test_a_read_answers_only_the_question_it_asked() -> None:
-    assert READ.asks(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 1))
-    assert not READ.asks(("p:{1}",), ("sha", 4, "vs:{7}", 1))
-    assert not READ.asks(("p:{1}", "c:{1}"), ("sha", 4, "vs:{7}", 2))
+def test_a_read_answers_only_the_question_it_asked_kept_or_not() -> None:
+    kept = STANDALONE.kept()
+    assert kept.keys == () and kept.flags_command == ()  # the packed exchange asks it again
+    assert kept.packed == STANDALONE.packed and kept.marker == STANDALONE.marker
+    assert CLUSTER.kept() is CLUSTER  # asked key by key: kept whole
+    for question in (STANDALONE, kept, CLUSTER, CLUSTER.kept()):
+        read = PageRead(question, ([b"card"], None))
+        assert read.asks(KEYS, FLAGS)
+        assert not read.asks(("p:{1}",), FLAGS)
+        assert not read.asks(KEYS, ("sha", 4, "vs:{7}", 2))
+        assert not read.asks(("p:{1}", "c:{2}"), FLAGS)
+
+
+def test_equal_replies_have_equal_fingerprints_and_any_change_another() -> None:
+    def read(replies: tuple[list[object], object]) -> PageRead:
+        return PageRead(STANDALONE, replies)
+
+    flags = [b"1700000000000", [1, 0], [0, 0], [0]]
+    same = read(([b"card" * 50, None], [b"1700000000000", [1, 0], [0, 0], [0]]))
+    assert read(([b"card" * 50, None], flags)).fingerprint() == same.fingerprint()
+    changed: list[tuple[list[object], object]] = [
+        ([b"card" * 50 + b"!", None], flags),  # a card edited
+        ([b"card" * 50, b"new"], flags),  # a card appeared
+        ([b"card" * 50, None], [b"1700000000000", [0, 0], [0, 0], [0]]),  # a like withdrawn
+        ([b"card" * 50, None], [b"1700000000001", [1, 0], [0, 0], [0]]),  # the state refilled
+        ([b"card" * 50, None], None),  # the state forgotten
+    ]
+    for replies in changed:
+        assert read(replies).fingerprint() != same.fingerprint(), replies
