@@ -155,6 +155,21 @@ def wait_until_quiet(max_seconds: float = 30.0, busy_below: float = 0.25) -> flo
     return time.monotonic() - started
 
 
+def pace_ms(loops: int = 1_000_000) -> float:
+    """How fast one core runs Python now: milliseconds for a fixed loop of ``loops`` additions, the
+    median of three. The host's other tenants slow these two cores by half or more for minutes at a
+    time without the guest seeing any steal (docs/BENCHMARKS.md, "Machine"); a figure recorded with its
+    pace says which spell it was measured in (lower is faster)."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(loops):
+            total += i
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 1)
+
+
 def busy_fraction(before: Sequence[int], after: Sequence[int]) -> float:
     """The share of all CPUs' time that was busy between two /proc/stat "cpu" rows (user, nice,
     system, idle, iowait, irq, softirq, steal, ...): idle and iowait count as not busy."""

@@ -23,6 +23,7 @@ from bench.common import (
     console,
     cpu_sample,
     median,
+    pace_ms,
     print_table,
     steal_since,
     wait_until_quiet,
@@ -134,7 +135,7 @@ def run(
         warm_up(server.url, tokens, [MODES[m] for m in modes])
         likes = like_targets(server.url, tokens, seed) if like_rate > 0 and "hybrid" in modes else []
         for index in range(runs):
-            figures: dict[str, Any] = {}
+            figures: dict[str, Any] = {"pace_ms": pace_ms()}
             for mode in modes:
                 for phase in _PHASES[mode]:
                     if phase == "churn":
@@ -205,6 +206,9 @@ def run(
         ["feed", "offered/s", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "steal %"],
         rows,
     )
+    console.print(
+        f"machine pace: {result['pace_ms']:g} ms per million additions (median of runs; lower is faster)"
+    )
     if "throughput_ratio" in result:
         console.print(
             f"hybrid / pull throughput at saturation (median of run ratios): {result['throughput_ratio']}x"
@@ -269,4 +273,5 @@ def _medians(per_run: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str,
             result[key]["steal_pct"] = median(known) if len(known) == len(steals) else None
     if per_run and "throughput_ratio" in per_run[0]:
         result["throughput_ratio"] = median([r["throughput_ratio"] for r in per_run])
+    result["pace_ms"] = median([r["pace_ms"] for r in per_run])
     return result

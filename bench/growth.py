@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.common import api_server, console, median, print_table, wait_until_quiet, write_result
+from bench.common import (
+    api_server,
+    console,
+    median,
+    pace_ms,
+    print_table,
+    wait_until_quiet,
+    write_result,
+)
 from bench.dataset import SIZES
 from bench.feed_read import FEED_PATH, top_up, viewer_tokens, warm_up
 from bench.loadgen import LoadSpec, generate, summary
@@ -35,10 +43,12 @@ def run(
             figures = {}
             for size, size_tokens in tokens.items():
                 wait_until_quiet()
+                pace = pace_ms()
                 top_up(server.url, size_tokens, FEED_PATH)
                 figures[size] = summary(
                     generate(LoadSpec(server.url, [FEED_PATH], size_tokens, seconds, 32, rate))
                 )
+                figures[size]["pace_ms"] = pace
                 console.print(f"run {index + 1} {size}: {figures[size]}")
             per_run.append(figures)
     smallest = min(tokens, key=lambda s: SIZES[s].users)
@@ -49,14 +59,18 @@ def run(
             "users": SIZES[size].users,
             "p50_ms": p50,
             "p99_ms": median([r[size]["p99_ms"] for r in per_run]),
+            "pace_ms": median([r[size]["pace_ms"] for r in per_run]),  # bench/common.py pace_ms
             "p50_ratio_to_smallest": round(
                 median([r[size]["p50_ms"] / (r[smallest]["p50_ms"] or 1e-9) for r in per_run]), 2
             ),
         }
     print_table(
         f"growth: hybrid feed at {rate:g} req/s offered (medians of {runs} runs)",
-        ["size", "users", "p50 ms", "p99 ms", f"p50 / {smallest} p50"],
-        [(s, r["users"], r["p50_ms"], r["p99_ms"], r["p50_ratio_to_smallest"]) for s, r in result.items()],
+        ["size", "users", "p50 ms", "p99 ms", f"p50 / {smallest} p50", "pace ms"],
+        [
+            (s, r["users"], r["p50_ms"], r["p99_ms"], r["p50_ratio_to_smallest"], r["pace_ms"])
+            for s, r in result.items()
+        ],
     )
     write_result(
         "growth",

@@ -124,3 +124,6 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
         assert median["hybrid_saturate"]["rps"] > 0
         churn = median["hybrid_churn"]  # the hybrid feed saturated again while viewers like posts
         assert churn["failed"] == 0 and churn["likes_failed"] == 0 and churn["likes_rps"] > 0
+        assert median["pace_ms"] > 0  # the spell the run was measured in (bench/common.py pace_ms)
+    if name == "growth":
+        assert document["results"]["median"]["XS"]["pace_ms"] > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.common import busy_fraction, steal_fraction
+from bench.common import busy_fraction, pace_ms, steal_fraction
 
 
 def test_busy_fraction_counts_idle_and_iowait_as_not_busy() -> None:
@@ -25,3 +25,8 @@ def test_steal_fraction_is_the_share_of_all_cpu_time_stolen() -> None:
     assert steal_fraction(before, after) == pytest.approx(0.1)
     assert steal_fraction(before, before) == 0.0
     assert steal_fraction(before[:7], after[:7]) == 0.0  # a kernel without the steal field
+
+
+def test_the_pace_grows_with_the_work_timed() -> None:
+    short, long = pace_ms(20_000), pace_ms(2_000_000)
+    assert 0 < short < long  # a hundred times the loop: more time on any machine, in any spell
