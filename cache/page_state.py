@@ -25,6 +25,10 @@ from cache.post_cards import Card, PostCards
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
 
+# The scripts a page's question runs (the viewer's flags): whoever sends its packed exchange loads them
+# when Redis has forgotten them (cache/scripts.py with_scripts).
+QUESTION_SCRIPTS = SCRIPTS
+
 
 @dataclass(frozen=True, slots=True)
 class PageQuestion:
@@ -56,6 +60,11 @@ class PageQuestion:
     async def ask(self, redis: Redis | RedisCluster) -> PageRead:
         """This question asked now."""
         return PageRead(self, await _ask(redis, self.keys, self.flags_command, self.marker, self.packed))
+
+    def answered(self, replies: list[Any]) -> PageRead:
+        """The read of this question whose ``packed`` exchange another command sent (one round trip
+        with the timeline page: feed/reader.py); ``replies`` are that exchange's, in order."""
+        return PageRead(self, _split(replies))
 
 
 def _digest(keys: tuple[str, ...], flags_command: tuple[Any, ...]) -> bytes:
@@ -127,6 +136,11 @@ async def _ask(
     # A packed exchange is the question as sent (a kept question holds no keys: PageQuestion.kept).
     commands = () if packed is not None else _commands(keys, command)
     replies = await with_scripts(redis, SCRIPTS, lambda: exchange(redis, commands, packed))
+    return _split(replies)
+
+
+def _split(replies: list[Any]) -> tuple[list[Any], Any]:
+    """The card values and the flags script's reply of a standalone exchange."""
     if len(replies) == 1:  # no cards asked: the flags alone
         return [], replies[0]
     return replies[0], replies[1]

@@ -31,7 +31,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS
 from redis.exceptions import ResponseError
 
-from cache.exchange import exchange, routed
+from cache.exchange import exchange, pack, routed
 from cache.scripts import LuaScript, with_scripts
 from cache.slot_tags import tag_for_slot
 from core.clock import now_ms
@@ -232,13 +232,31 @@ class Timelines:
         return _parse_page(raw)
 
     async def page_with(
-        self, owner_id: int, before: int | None, count: int, companion_key: str
-    ) -> tuple[bytes | None, TimelinePage]:
+        self,
+        owner_id: int,
+        before: int | None,
+        count: int,
+        companion_key: str,
+        then: Sequence[bytes] = (),
+        then_scripts: tuple[LuaScript, ...] = (),
+    ) -> tuple[bytes | None, TimelinePage, list[Any]]:
         """:meth:`page`, and the value of ``companion_key`` (a key of the owner's, in the same hash
-        slot) read by the same command."""
+        slot) read by the same command; and the replies of ``then``, commands packed by the caller
+        (cache/exchange.py ``pack``; scripts among them are ``then_scripts``), sent in the same exchange
+        behind it: one round trip for both (a standalone Redis only: on a cluster they would span
+        slots)."""
         keys = [self.key(owner_id), companion_key]
-        raw = await self._run(_PAGE, keys, before or "", count, self.ttl_seconds)
-        return raw[0], _parse_page(raw[1:])  # None: no such key; b"": an empty value
+        args = (before or "", count, self.ttl_seconds)
+        if not then:
+            raw = await self._run(_PAGE, keys, *args)
+            return raw[0], _parse_page(raw[1:]), []  # None: no such key; b"": an empty value
+        redis = self._redis
+        if isinstance(redis, RedisCluster):
+            raise ValueError("page_with(then=...) needs a standalone Redis")
+        packed = (*pack([("EVALSHA", _PAGE.sha, len(keys), *keys, *args)]), *then)
+        replies = await with_scripts(redis, _SCRIPTS + then_scripts, lambda: exchange(redis, (), packed))
+        raw = replies[0]
+        return raw[0], _parse_page(raw[1:]), replies[1:]
 
     async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
         """:meth:`page` for several timelines in one pipelined round trip."""

@@ -14,7 +14,10 @@ PageRead.fingerprint: equal fingerprints are equal replies) is the remembered pa
 state's cutoff) are the page's only other inputs, and the entries' shapes never change, so the page
 made now would be the same page. Nothing is invalidated and nothing can be stale: every read checks
 everything, and any change (a like anywhere on the page, an edit, a block, a new post) makes the page
-afresh, from the replies just read. A hit saves no round trip, only the work.
+afresh, from the replies just read. On a standalone Redis the question rides behind the timeline
+read, in the same exchange (feed/reader.py): a remembered page costs one round trip, served or made
+afresh from those replies, where a page not remembered costs two; on a cluster the question follows the
+timeline read.
 
 What a memo holds is chosen for the garbage collector as much as for memory: the question as the
 packed exchange and a digest (PageQuestion.kept), the replies as one fingerprint, the entries as a
@@ -65,6 +68,9 @@ class _Memo(Generic[Page]):
     fingerprint: bytes  # what Redis answered (PageRead.fingerprint)
     page: Page
 
+    def made_from(self, entries: list[int]) -> bool:
+        return self.entries == tuple(entries)
+
 
 @dataclass
 class PageMemo(Generic[Page]):
@@ -85,10 +91,14 @@ class PageMemo(Generic[Page]):
     def _forget_at(self, _key: MemoKey, _memo: _Memo[Page], now: float) -> float:
         return now + spread_seconds(self.seconds, _LIFETIME_SPREAD)
 
+    def remembered(self, key: MemoKey) -> _Memo[Page] | None:
+        """The memo of this page, whatever it was made from (a read asks its question early)."""
+        return self._memos.get(key) if self._memos is not None else None
+
     def recall(self, key: MemoKey, entries: list[int]) -> _Memo[Page] | None:
         """The memo of this page if it was made from these entries."""
-        memo = self._memos.get(key) if self._memos is not None else None
-        return memo if memo is not None and memo.entries == tuple(entries) else None
+        memo = self.remembered(key)
+        return memo if memo is not None and memo.made_from(entries) else None
 
     def keep(self, key: MemoKey, entries: list[int], trace: PageTrace, page: Page) -> None:
         """Remember ``page`` if one read made all of it (one hydration, the rows from one read)."""

@@ -15,6 +15,7 @@ from cachetools import TTLCache
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
+from cache.page_state import QUESTION_SCRIPTS, PageQuestion, PageRead
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
 from core.expiry import spread_ttl
@@ -67,6 +68,7 @@ class _FirstRound:
     pulled: list[int]  # the celebrities the viewer follows
     want: int  # entries the first round examines
     entries: list[int]  # those entries, newest first
+    checked: PageRead | None = None  # the remembered page's question, answered in the same round trip
 
 
 class FeedReader:
@@ -106,15 +108,18 @@ class FeedReader:
         """:meth:`read`, rendered by ``render``; a page this process rendered before and whose every
         input is unchanged is served as it was (feed/page_memo.py)."""
         try:
-            first = await self._first_round(viewer_id, before, limit)
             key = (viewer_id, before, limit)
+            remembered = self.memo.remembered(key)
+            # A remembered page's question rides with the timeline read: one round trip for a hit.
+            first = await self._first_round(
+                viewer_id, before, limit, remembered.question if remembered is not None else None
+            )
             trace = PageTrace()
-            memo = self.memo.recall(key, first.entries)
-            if memo is not None:
-                trace.known = await memo.question.ask(self._redis)
-                if trace.known.fingerprint() == memo.fingerprint:
+            if remembered is not None and remembered.made_from(first.entries):
+                trace.known = first.checked or await remembered.question.ask(self._redis)
+                if trace.known.fingerprint() == remembered.fingerprint:
                     self.memo.hits += 1
-                    return memo.page
+                    return remembered.page
                 self.memo.misses += 1
             page = await self._assemble_hybrid(viewer_id, before, limit, first, trace)
             rendered = RenderedPage(render(page), degraded=False)
@@ -124,21 +129,30 @@ class FeedReader:
             log.warning("feed of %s served by pure pull, redis unavailable: %s", viewer_id, exc)
             return RenderedPage(render(await self.read_pure_pull(viewer_id, before, limit)), degraded=True)
 
-    async def _first_round(self, viewer_id: int, before: int | None, limit: int) -> _FirstRound:
+    async def _first_round(
+        self, viewer_id: int, before: int | None, limit: int, question: PageQuestion | None = None
+    ) -> _FirstRound:
         """The celebrities the viewer follows and the entries the first round of filling the page
-        examines."""
+        examines; and ``question`` (a remembered page's) answered in the same round trip when it can
+        be (a standalone Redis: its exchange is packed)."""
         await self._mark_active(viewer_id)
         # The first round's home page and the viewer's cached celebrity list share a hash slot: one
         # command reads both.
         want = _round_size(limit, 0)
-        cached_pulled, home_page = await self._home.page_with(
-            viewer_id, before, want, self._pull_cache.key(viewer_id)
+        ride = question if question is not None and question.packed is not None else None
+        cached_pulled, home_page, checked = await self._home.page_with(
+            viewer_id,
+            before,
+            want,
+            self._pull_cache.key(viewer_id),
+            ride.packed if ride is not None and ride.packed is not None else (),
+            QUESTION_SCRIPTS,
         )
         pulled = await self._pull_cache.resolve(
             viewer_id, cached_pulled, lambda: feed_graph.pull_followees(self._graph, viewer_id)
         )
         entries = await self._candidates(viewer_id, pulled, before, want, home_page)
-        return _FirstRound(pulled, want, entries)
+        return _FirstRound(pulled, want, entries, ride.answered(checked) if ride is not None else None)
 
     async def _assemble_hybrid(
         self, viewer_id: int, before: int | None, limit: int, first: _FirstRound, trace: PageTrace | None

@@ -1,16 +1,21 @@
 """The feed page memo (feed/page_memo.py) against real Neo4j and Redis: a page read again with nothing
 changed is served from the memo, byte for byte the page made afresh; after any change to what the page
 shows (a count, the viewer's flags, a profile, a new or deleted post, a mute, a card gone from the
-cache) the next read makes the page afresh and shows the change."""
+cache) the next read makes the page afresh and shows the change. A remembered page is checked in the
+timeline read's own round trip."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+import cache.page_state
+import cache.timeline
 from api.routes.feed import feed_page_body
+from cache.exchange import exchange
 from feed.page_memo import PageMemo
 from feed.reader import RenderedPage
 from tests.conftest import Account, app_services, create_post, run
@@ -140,3 +145,43 @@ def test_a_muted_author_leaves_a_remembered_page(
     assert client.post(f"/api/v1/users/{author.user_id}/mute", headers=reader.headers).status_code == 200
     body = served_afresh(client, reader)
     assert b'"posts":[]' in body
+
+
+@pytest.fixture
+def exchanges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many exchanges with Redis (cache/exchange.py) the feed read makes: a counter around the
+    real function, which still talks to the real server."""
+    count = [0]
+
+    async def counted(*args: Any, **kwargs: Any) -> list[Any]:
+        count[0] += 1
+        return await exchange(*args, **kwargs)
+
+    for module in (cache.timeline, cache.page_state):
+        monkeypatch.setattr(module, "exchange", counted)
+    return count
+
+
+def test_a_remembered_page_is_checked_in_the_timeline_reads_round_trip(
+    client: TestClient,
+    make_user: MakeUser,
+    scene: tuple[Account, Account, list[str]],
+    exchanges: list[int],
+) -> None:
+    _, reader, posts = scene
+    before = exchanges[0]
+    body = served_from_memo(client, reader)
+    assert exchanges[0] == before + 1  # the home page and the remembered page's check: one exchange
+
+    # Another reader's like changes a count: made afresh from the replies of that same exchange.
+    fan = make_user()
+    assert client.post(f"/api/v1/posts/{posts[0]}/like", headers=fan.headers).status_code == 200
+    before, hits = exchanges[0], memo(client).hits
+    changed = served(client, reader)
+    assert exchanges[0] == before + 1 and memo(client).hits == hits
+    assert changed != body and changed == made_afresh(client, reader)
+
+    # Redis forgot its scripts (a restart, SCRIPT FLUSH): loaded again, and the check still answers.
+    redis = app_services(client).cache_redis
+    run(client, lambda: redis.script_flush())
+    assert served_from_memo(client, reader) == made_afresh(client, reader)
