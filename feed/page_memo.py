@@ -42,16 +42,9 @@ from typing import Generic, TypeVar
 from cachetools import TLRUCache
 
 from cache.page_state import PageQuestion, PageRead
-from core.expiry import SPREAD, spread_seconds
+from core.expiry import spread_seconds
 
 Page = TypeVar("Page")
-# Each page is kept for between 80 % of ``seconds`` and all of it, at random (core/expiry.py's usual
-# spread): pages made together (a benchmark phase's first second, a deploy) would otherwise all be made
-# afresh together ``seconds`` later, a burst of full-price reads every ``seconds``; each lifetime drawn
-# spreads them further. A wider spread costs CPU: every worker makes each of its pages once per lifetime
-# (5-10 s, 7.5 on average, meant a third more pages made than 10 s; in the fixed-rate benchmark an API
-# process sees each viewer every ~2 s).
-_LIFETIME_SPREAD = SPREAD
 MemoKey = tuple[int, int | None, int]  # viewer, before, limit
 
 
@@ -92,7 +85,13 @@ class PageMemo(Generic[Page]):
         self._memos = TLRUCache(self.pages, ttu=self._forget_at, timer=self.timer) if enabled else None
 
     def _forget_at(self, _key: MemoKey, _memo: _Memo[Page], now: float) -> float:
-        return now + spread_seconds(self.seconds, _LIFETIME_SPREAD)
+        """Each page is kept for between 80 % of ``seconds`` and all of it, at random (spread_seconds' usual
+        spread): pages made together (a benchmark phase's first second, a deploy) would otherwise all be
+        made afresh together ``seconds`` later, a burst of full-price reads every ``seconds``; each lifetime
+        drawn spreads them further. A wider spread costs CPU: every worker makes each of its pages once per
+        lifetime (5-10 s, 7.5 on average, meant a third more pages made than 10 s; in the fixed-rate
+        benchmark an API process sees each viewer every ~2 s)."""
+        return now + spread_seconds(self.seconds)
 
     def remembered(self, key: MemoKey) -> _Memo[Page] | None:
         """The memo of this page, whatever it was made from (a read asks its question early)."""

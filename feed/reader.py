@@ -139,20 +139,17 @@ class FeedReader:
         # The first round's home page and the viewer's cached celebrity list share a hash slot: one
         # command reads both.
         want = _round_size(limit, 0)
-        ride = question if question is not None and question.packed is not None else None
+        # Only a packed (standalone) question can ride; a cluster's is asked after, key by key.
+        packed = question.packed if question is not None else None
         cached_pulled, home_page, checked = await self._home.page_with(
-            viewer_id,
-            before,
-            want,
-            self._pull_cache.key(viewer_id),
-            ride.packed if ride is not None and ride.packed is not None else (),
-            QUESTION_SCRIPTS,
+            viewer_id, before, want, self._pull_cache.key(viewer_id), packed or (), QUESTION_SCRIPTS
         )
         pulled = await self._pull_cache.resolve(
             viewer_id, cached_pulled, lambda: feed_graph.pull_followees(self._graph, viewer_id)
         )
         entries = await self._candidates(viewer_id, pulled, before, want, home_page)
-        return _FirstRound(pulled, want, entries, ride.answered(checked) if ride is not None else None)
+        answered = question.answered(checked) if question is not None and packed else None
+        return _FirstRound(pulled, want, entries, answered)
 
     async def _assemble_hybrid(
         self, viewer_id: int, before: int | None, limit: int, first: _FirstRound, trace: PageTrace | None
