@@ -3,6 +3,7 @@ and the JSON result file under bench/results/."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -21,7 +22,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from cache.client import local_cache_redis_url
+from cache.client import connect_redis, local_cache_redis_url
 from core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,10 @@ RESULTS_DIR = Path(os.environ.get("FEEDGRAPH_BENCH_RESULTS", ROOT / "bench" / "r
 # mix with the dev app's (db 0) or the tests' (db 15), and no other worker steals their events.
 BENCH_REDIS_DB = 14
 BENCH_INDEX_PREFIX = "feedgraph-bench"
+# Where each bench API process publishes its page memo's counters (bench/app.py), and their names.
+MEMO_COUNTS_KEY = "bench:page-memo"
+MEMO_COUNTS = ("memo_hits", "memo_misses", "pages_made")
+MEMO_PUBLISH_SECONDS = 0.2
 console = Console()
 
 
@@ -78,6 +83,33 @@ def bench_settings(celebrity_threshold: int | None = None) -> Settings:
     if celebrity_threshold is not None:
         overrides["celebrity_threshold"] = str(celebrity_threshold)
     return Settings(**overrides)  # type: ignore[arg-type]  # validated (str -> int) like the environment
+
+
+def memo_counts() -> dict[str, int]:
+    """The page memo counters of every bench API process so far, summed (feed/page_memo.py: pages
+    served from the memo, pages remembered but changed, pages made), read once every request answered
+    until now is published (bench/app.py publishes every MEMO_PUBLISH_SECONDS)."""
+
+    async def published() -> dict[bytes | str, bytes | str]:
+        redis = connect_redis(bench_settings())
+        try:
+            return dict(await redis.hgetall(MEMO_COUNTS_KEY))
+        finally:
+            await redis.aclose()
+
+    time.sleep(2 * MEMO_PUBLISH_SECONDS)
+    totals = dict.fromkeys(MEMO_COUNTS, 0)
+    for value in asyncio.run(published()).values():
+        text = value.decode() if isinstance(value, bytes) else value
+        for name, count in zip(MEMO_COUNTS, text.split(), strict=True):
+            totals[name] += int(count)
+    return totals
+
+
+def memo_since(before: dict[str, int]) -> dict[str, int]:
+    """The page memo counters added since ``before`` (memo_counts())."""
+    after = memo_counts()
+    return {name: after[name] - before[name] for name in MEMO_COUNTS}
 
 
 def free_port() -> int:

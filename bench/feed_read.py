@@ -18,11 +18,14 @@ from typing import Any
 import httpx
 
 from bench.common import (
+    MEMO_COUNTS,
     api_server,
     bench_settings,
     console,
     cpu_sample,
     median,
+    memo_counts,
+    memo_since,
     pace_ms,
     print_table,
     steal_since,
@@ -144,12 +147,14 @@ def run(
                             top_up(server.url, tokens, FEED_PATH)
                             # Each run likes pairs not liked before (a second like changes nothing).
                             start = index * int(like_rate * seconds * 1.5)
+                            memo_before = memo_counts()
                             figures["hybrid_churn"] = _while_liking(
                                 LoadSpec(server.url, [FEED_PATH], tokens, seconds, concurrency),
                                 likes[start:] + likes[:start],
                                 like_rate,
                             )
                             figures["hybrid_churn"]["quiet_wait_s"] = round(waited, 1)
+                            figures["hybrid_churn"].update(memo_since(memo_before))
                             console.print(f"run {index + 1} hybrid while liking: {figures['hybrid_churn']}")
                         continue
                     # The baseline cannot take the hybrid's fixed rate (its phase would only measure a
@@ -161,8 +166,9 @@ def run(
                     waited = wait_until_quiet()
                     if mode == "hybrid":
                         top_up(server.url, tokens, FEED_PATH)
-                    sample = cpu_sample()
+                    sample, memo_before = cpu_sample(), memo_counts()
                     figures[f"{mode}_{phase}"] = summary(generate(spec))
+                    figures[f"{mode}_{phase}"].update(memo_since(memo_before))
                     figures[f"{mode}_{phase}"]["steal_pct"] = steal_since(sample)
                     figures[f"{mode}_{phase}"]["offered_rps"] = round(offered, 1) if offered else None
                     figures[f"{mode}_{phase}"]["quiet_wait_s"] = round(waited, 1)
@@ -181,6 +187,7 @@ def run(
             result[f"{mode}_{phase}"]["p95_ms"],
             result[f"{mode}_{phase}"]["p99_ms"],
             result[f"{mode}_{phase}"]["failed"],
+            result[f"{mode}_{phase}"]["pages_made"],
             result[f"{mode}_{phase}"].get("steal_pct"),
         )
         for mode in modes
@@ -197,13 +204,14 @@ def run(
                 churn["p95_ms"],
                 churn["p99_ms"],
                 churn["failed"] + churn["likes_failed"],
+                churn["pages_made"],
                 None,
             )
         )
     print_table(
         f"feed read, {size} seed {seed}: medians of {runs} runs (hybrid fixed = {rate:g} req/s offered;"
         f" pull fixed = {PULL_FIXED_SHARE:g} x its own saturation)",
-        ["feed", "offered/s", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "steal %"],
+        ["feed", "offered/s", "req/s", "p50 ms", "p95 ms", "p99 ms", "failed", "pages made", "steal %"],
         rows,
     )
     console.print(
@@ -255,16 +263,14 @@ def _while_liking(reads: LoadSpec, likes: list[tuple[str, str]], like_rate: floa
 def _medians(per_run: list[dict[str, Any]], modes: tuple[str, ...]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if per_run and "hybrid_churn" in per_run[0]:
-        result["hybrid_churn"] = {
-            metric: median([r["hybrid_churn"][metric] for r in per_run])
-            for metric in ("rps", "p50_ms", "p95_ms", "p99_ms", "failed", "likes_rps", "likes_failed")
-        }
+        metrics = ("rps", "p50_ms", "p95_ms", "p99_ms", "failed", "likes_rps", "likes_failed", *MEMO_COUNTS)
+        result["hybrid_churn"] = {m: median([r["hybrid_churn"][m] for r in per_run]) for m in metrics}
     for mode in modes:
         for phase in ("fixed", "saturate"):
             key = f"{mode}_{phase}"
             result[key] = {
                 metric: median([r[key][metric] for r in per_run])
-                for metric in ("rps", "p50_ms", "p95_ms", "p99_ms", "failed")
+                for metric in ("rps", "p50_ms", "p95_ms", "p99_ms", "failed", *MEMO_COUNTS)
             }
             if phase == "fixed":
                 result[key]["offered_rps"] = median([r[key]["offered_rps"] for r in per_run])

@@ -78,6 +78,7 @@ class PageMemo(Generic[Page]):
     timer: Callable[[], float] = time.monotonic
     hits: int = 0  # pages served from the memo
     misses: int = 0  # pages made afresh although remembered: something on them changed
+    made: int = 0  # pages made afresh for any reason (not remembered, expired, changed)
     _memos: TLRUCache[MemoKey, _Memo[Page], float] | None = field(init=False)
 
     def __post_init__(self) -> None:

@@ -122,6 +122,7 @@ class FeedReader:
                     return remembered.page
                 self.memo.misses += 1
             page = await self._assemble_hybrid(viewer_id, before, limit, first, trace)
+            self.memo.made += 1
             rendered = RenderedPage(render(page), degraded=False)
             self.memo.keep(key, first.entries, trace, rendered)
             return rendered

@@ -125,5 +125,11 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
         churn = median["hybrid_churn"]  # the hybrid feed saturated again while viewers like posts
         assert churn["failed"] == 0 and churn["likes_failed"] == 0 and churn["likes_rps"] > 0
         assert median["pace_ms"] > 0  # the spell the run was measured in (bench/common.py pace_ms)
+        # Every hybrid read was served from the page memo or made, as the API processes published
+        # (bench/app.py); the first phase follows a top-up, so some were served from the memo.
+        run = document["results"]["runs"][0]
+        for phase in ("hybrid_fixed", "hybrid_saturate", "hybrid_churn"):
+            assert run[phase]["memo_hits"] + run[phase]["pages_made"] == run[phase]["ok"] > 0
+        assert run["hybrid_fixed"]["memo_hits"] > 0
     if name == "growth":
         assert document["results"]["median"]["XS"]["pace_ms"] > 0

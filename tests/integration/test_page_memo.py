@@ -45,16 +45,18 @@ def memo(client: TestClient) -> PageMemo[RenderedPage]:
 
 
 def served_from_memo(client: TestClient, reader: Account) -> bytes:
-    hits = memo(client).hits
+    hits, made = memo(client).hits, memo(client).made
     body = served(client, reader)
     assert memo(client).hits == hits + 1, "the page was made afresh, not served from the memo"
+    assert memo(client).made == made
     return body
 
 
 def served_afresh(client: TestClient, reader: Account) -> bytes:
-    hits = memo(client).hits
+    hits, made = memo(client).hits, memo(client).made
     body = served(client, reader)
     assert memo(client).hits == hits, "a remembered page was served after a change"
+    assert memo(client).made == made + 1
     assert body == made_afresh(client, reader)
     return body
 
