@@ -85,9 +85,9 @@ def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
 
 def top_up(url: str, tokens: list[str], path: str) -> None:
     """One read per viewer just before a measured phase of the hybrid feed. A live system serving that
-    rate holds every reader's recent pages (the page memo, feed/page_memo.py, keeps each 8-10 s); the
-    gaps a benchmark leaves between phases (the previous phase, the quiet wait) are longer, so without
-    this a phase would open with every page made afresh at once, a cold start, not the steady state."""
+    rate holds every reader's recent pages (the page memo, feed/page_memo.py, keeps each 48-60 s); the
+    gaps a benchmark leaves between phases (the pull phases, the quiet waits) can be longer, and then a
+    phase would open with every page made afresh at once, a cold start, not the steady state."""
     generate(LoadSpec(url, [path], tokens, 120, 16, once=True))
 
 

@@ -28,9 +28,10 @@ rest of that story, the collections on a clock, is in core/gc_tuning.py.
 
 What a hit skips, besides the work, is noticing that a card or the viewer's state is due for a refresh
 from the graph (feed/cache_refresh.py, feed/refresh_ahead.py): those notices come from the page made
-afresh, which happens at least every ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS); their windows are
-minutes long. The signed media URLs on a remembered page are those of a page made at most that long
-ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS from its signing, as on any page."""
+afresh, which happens at least every ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS, a minute); their
+windows are six minutes long. The signed media URLs on a remembered page are those of a page made at
+most that long ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS (an hour) from its signing, as on
+any page."""
 
 from __future__ import annotations
 
@@ -91,7 +92,9 @@ class PageMemo(Generic[Page]):
         made afresh together ``seconds`` later, a burst of full-price reads every ``seconds``; each lifetime
         drawn spreads them further. A wider spread costs CPU: every worker makes each of its pages once per
         lifetime (5-10 s, 7.5 on average, meant a third more pages made than 10 s; in the fixed-rate
-        benchmark an API process sees each viewer every ~2 s)."""
+        benchmark an API process sees each viewer every ~2 s), and so does a short lifetime: at 10 s a
+        fifth of the benchmark's reads at 1,000 req/s made their page, at 60 s a few in a thousand
+        (docs/BENCHMARKS.md, fourteenth round)."""
         return now + spread_seconds(self.seconds)
 
     def remembered(self, key: MemoKey) -> _Memo[Page] | None:
