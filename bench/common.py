@@ -256,6 +256,34 @@ def latency_summary(latencies_s: Sequence[float]) -> dict[str, float]:
     }
 
 
+def tail_spells(
+    starts_s: Sequence[float], latencies_s: Sequence[float], share: float = 0.01, gap_s: float = 0.05
+) -> list[dict[str, float]]:
+    """When the slowest ``share`` of requests were sent: their scheduled times grouped into spells (a new
+    spell after ``gap_s`` without one), the largest first. A few short spells holding the whole tail
+    are stalls (the server, or the machine, stopped for that long); many small ones are queueing."""
+    count = int(len(latencies_s) * share)
+    if count == 0:
+        return []
+    slowest = sorted(range(len(latencies_s)), key=lambda i: latencies_s[i], reverse=True)[:count]
+    spells: list[list[int]] = []
+    for i in sorted(slowest, key=lambda i: starts_s[i]):
+        if spells and starts_s[i] - starts_s[spells[-1][-1]] <= gap_s:
+            spells[-1].append(i)
+        else:
+            spells.append([i])
+    described = [
+        {
+            "from_s": round(starts_s[spell[0]], 3),
+            "to_s": round(starts_s[spell[-1]], 3),
+            "requests": len(spell),
+            "max_ms": round(max(latencies_s[i] for i in spell) * 1000, 1),
+        }
+        for spell in spells
+    ]
+    return sorted(described, key=lambda d: -d["requests"])
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values)) if values else 0.0
 

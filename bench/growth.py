@@ -11,6 +11,8 @@ from bench.common import (
     api_server,
     console,
     median,
+    memo_counts,
+    memo_since,
     pace_ms,
     print_table,
     wait_until_quiet,
@@ -44,11 +46,12 @@ def run(
             for size, size_tokens in tokens.items():
                 wait_until_quiet()
                 pace = pace_ms()
-                top_up(server.url, size_tokens, FEED_PATH)
+                rounds = top_up(server.url, size_tokens, FEED_PATH)
+                memo_before = memo_counts()
                 figures[size] = summary(
                     generate(LoadSpec(server.url, [FEED_PATH], size_tokens, seconds, 32, rate))
                 )
-                figures[size]["pace_ms"] = pace
+                figures[size].update(memo_since(memo_before), pace_ms=pace, top_up_rounds=rounds)
                 console.print(f"run {index + 1} {size}: {figures[size]}")
             per_run.append(figures)
     smallest = min(tokens, key=lambda s: SIZES[s].users)

@@ -51,6 +51,7 @@ class LoadResult:
     failed: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)  # each latency's request, seconds into the phase
     elapsed: float = 0.0
 
 
@@ -105,17 +106,22 @@ def generate(spec: LoadSpec, drain_seconds: float = DRAIN_SECONDS) -> LoadResult
         failed=out["failed"],
         statuses={int(status): count for status, count in out["statuses"].items()},
         latencies=out["latencies"],
+        starts=out["starts"],
         elapsed=out["elapsed"],
     )
 
 
 def summary(result: LoadResult) -> dict[str, Any]:
-    from bench.common import latency_summary
+    from bench.common import latency_summary, tail_spells
 
+    spells = tail_spells(result.starts, result.latencies)
     return {
         "ok": result.ok,
         "failed": result.failed,
         "rps": round(result.ok / result.elapsed, 1) if result.elapsed else 0.0,
         **latency_summary(result.latencies),
         "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        # When the slowest 1 % were sent (bench/common.py tail_spells): the spell count, the largest few.
+        "tail_spells": len(spells),
+        "largest_tail_spells": spells[:3],
     }

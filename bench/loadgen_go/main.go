@@ -50,6 +50,7 @@ type result struct {
 	Failed    int64            `json:"failed"`
 	Statuses  map[string]int64 `json:"statuses"`
 	Latencies []float64        `json:"latencies"` // seconds, answered 2xx requests only
+	Starts    []float64        `json:"starts"`    // seconds from the phase's start to each latency's request
 	Elapsed   float64          `json:"elapsed"`
 }
 
@@ -60,9 +61,12 @@ func (r *result) merge(o *result) {
 		r.Statuses[status] += n
 	}
 	r.Latencies = append(r.Latencies, o.Latencies...)
+	r.Starts = append(r.Starts, o.Starts...)
 }
 
-func newResult() *result { return &result{Statuses: map[string]int64{}, Latencies: []float64{}} }
+func newResult() *result {
+	return &result{Statuses: map[string]int64{}, Latencies: []float64{}, Starts: []float64{}}
+}
 
 var errNotHTTP = errors.New("response is not HTTP/1.x")
 
@@ -197,10 +201,11 @@ func (q *requests) next(buf []byte) ([]byte, bool) {
 
 // client is one connection's loop and its share of the result.
 type client struct {
-	k   conn
-	q   *requests
-	res *result
-	buf []byte
+	k     conn
+	q     *requests
+	res   *result
+	buf   []byte
+	start time.Time // the phase's
 }
 
 // one sends one request scheduled at the given time; false once there is nothing left to send.
@@ -219,6 +224,7 @@ func (c *client) one(scheduled time.Time) bool {
 	if status >= 200 && status < 300 {
 		c.res.OK++
 		c.res.Latencies = append(c.res.Latencies, time.Since(scheduled).Seconds())
+		c.res.Starts = append(c.res.Starts, scheduled.Sub(c.start).Seconds())
 	} else {
 		c.res.Failed++
 	}
@@ -259,6 +265,7 @@ func run(s *spec) (*result, error) {
 	start := time.Now()
 	deadline := start.Add(phase)
 	for _, c := range clients {
+		c.start = start
 		c.k.hardStop = deadline.Add(drain)
 		if c.k.c != nil {
 			_ = c.k.c.SetDeadline(c.k.hardStop)

@@ -131,5 +131,11 @@ def test_bench_command_runs_and_writes_its_result(results_dir: Path, name: str) 
         for phase in ("hybrid_fixed", "hybrid_saturate", "hybrid_churn"):
             assert run[phase]["memo_hits"] + run[phase]["pages_made"] == run[phase]["ok"] > 0
         assert run["hybrid_fixed"]["memo_hits"] > 0
+        assert 1 <= run["hybrid_fixed"]["top_up_rounds"] <= 5
+        # When the slowest 1 % of the saturation's requests were sent (bench/common.py tail_spells).
+        spells = run["hybrid_saturate"]["largest_tail_spells"]
+        assert run["hybrid_saturate"]["tail_spells"] >= len(spells) >= 1
     if name == "growth":
         assert document["results"]["median"]["XS"]["pace_ms"] > 0
+        measured = document["results"]["runs"][0]["XS"]
+        assert measured["memo_hits"] + measured["pages_made"] == measured["ok"] > 0
