@@ -1,6 +1,7 @@
 """The per-process heads of celebrity pull lists (feed/pull_heads.py) against a real Redis: they answer
-like the lists do, keep nothing past their lifetime, a change made meanwhile is never hidden, and a
-change made by another process's fan-out reaches them at once."""
+like the lists do, keep nothing past their lifetime, a change made meanwhile is never hidden, a change
+made by another process's fan-out reaches them at once, and reads that want a head while it is being
+read wait for that one read (unless a change came since)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,107 @@ def test_a_change_during_a_read_is_not_hidden_by_the_head_that_read_kept(client:
     after = run(client, lambda: heads.page_many([author], None, 32))[0].entries
     assert len(after) == 4 and after[1:] == made  # the pushed entry shows: the stale head was not kept
     assert lists.read_from_redis == 2
+
+
+class _GatedLists(_CountingLists):
+    """Pull lists whose reads wait at a gate (a read in flight for as long as a test needs), and can fail."""
+
+    def __init__(self, client: TestClient) -> None:
+        super().__init__(client)
+        self.gate = asyncio.Event()
+        self.failure: Exception | None = None
+
+    async def page_many(self, owner_ids: list[int], before: int | None, count: int) -> list[TimelinePage]:
+        await self.gate.wait()
+        if self.failure is not None:
+            self.read_from_redis += len(owner_ids)
+            raise self.failure
+        return await super().page_many(owner_ids, before, count)
+
+
+def test_reads_wanting_a_head_meanwhile_wait_for_the_one_read_in_flight(client: TestClient) -> None:
+    lists = _GatedLists(client)
+    heads = PullHeads(lists, ttl_ms=60_000)
+    author, other = new_id(), new_id()
+    lists.gate.set()
+    made = run(client, lambda: _lists_of(lists, {author: 150, other: 5}))
+    lists.gate.clear()
+
+    async def scenario() -> list[list[TimelinePage]]:
+        reads = [asyncio.ensure_future(heads.page_many([author, other], None, 24)) for _ in range(10)]
+        reads.append(asyncio.ensure_future(heads.page_many([author], None, 100)))  # more than a head holds
+        await asyncio.sleep(0.05)  # every read is waiting for the first one's
+        lists.gate.set()
+        return await asyncio.gather(*reads)
+
+    pages = run(client, scenario)
+    assert all([p.entries for p in read] == [made[author][:24], made[other]] for read in pages[:10])
+    assert pages[10][0].entries == made[author][:100]  # a read of its own: the one in flight asked for 64
+    assert lists.read_from_redis == 2 + 1  # both lists once, and the longer page
+    run(client, lambda: heads.page_many([author, other], None, 24))
+    assert lists.read_from_redis == 3  # kept as heads
+
+
+def test_a_read_in_flight_answers_no_read_that_came_after_a_change(client: TestClient) -> None:
+    lists = _GatedLists(client)
+    heads = PullHeads(lists, ttl_ms=60_000)
+    author = new_id()
+    lists.gate.set()
+    made = run(client, lambda: _lists_of(lists, {author: 3}))[author]
+    lists.gate.clear()
+    newer = new_id()
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        before_change = asyncio.ensure_future(heads.page_many([author], None, 10))
+        await asyncio.sleep(0.05)
+        lists.gate.set()
+        await lists.push(newer, [author])  # as a fan-out does: push, then forget the head
+        heads.forget(author)
+        after_change = asyncio.ensure_future(heads.page_many([author], None, 10))
+        return (await before_change)[0].entries, (await after_change)[0].entries
+
+    first, second = run(client, scenario)
+    assert first in (made, [newer, *made]) and second == [newer, *made]
+    assert lists.read_from_redis == 2
+
+
+def test_a_cancelled_read_does_not_fail_the_reads_waiting_for_it_and_a_failure_fails_them_all(
+    client: TestClient,
+) -> None:
+    lists = _GatedLists(client)
+    heads = PullHeads(lists, ttl_ms=60_000)
+    author = new_id()
+    lists.gate.set()
+    made = run(client, lambda: _lists_of(lists, {author: 3}))[author]
+    lists.gate.clear()
+
+    async def cancelled_starter() -> list[int]:
+        starter = asyncio.ensure_future(heads.page_many([author], None, 10))  # starts the read
+        await asyncio.sleep(0.02)
+        waiter = asyncio.ensure_future(heads.page_many([author], None, 10))  # waits for it
+        await asyncio.sleep(0.02)
+        starter.cancel()  # its client went away
+        lists.gate.set()
+        return (await waiter)[0].entries
+
+    assert run(client, cancelled_starter) == made
+    assert lists.read_from_redis == 1
+
+    heads.forget(author)
+    lists.gate.clear()
+    lists.failure = ConnectionError("redis went away")
+
+    async def failing() -> list[BaseException | list[TimelinePage]]:
+        reads = [asyncio.ensure_future(heads.page_many([author], None, 10)) for _ in range(3)]
+        await asyncio.sleep(0.02)
+        lists.gate.set()
+        return await asyncio.gather(*reads, return_exceptions=True)
+
+    outcomes = run(client, failing)
+    assert all(isinstance(o, ConnectionError) for o in outcomes)
+    assert lists.read_from_redis == 2  # one read failed, for all three
+    lists.failure = None
+    assert run(client, lambda: heads.page_many([author], None, 10))[0].entries == made  # read again
 
 
 def test_no_lifetime_means_every_read_goes_to_redis(client: TestClient) -> None:
