@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.hot_paths import HotPaths
+from api.hot_paths import FastAPIWithHotPaths
 from api.routes import (
     auth,
     feed,
@@ -49,14 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.close()
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = FastAPI(
+    app = FastAPIWithHotPaths(
+        hot_prefix=API_PREFIX,
         title="FeedGraph",
         version="0.1.0",
         summary="Personalized reverse-chronological feeds on Neo4j, Redis, S3 and OpenSearch",
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(HotPaths, prefix=API_PREFIX)
     app.include_router(health.router)
     for module in (feed, posts, auth, users, suggestions, media, search, notifications, stream):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -44,8 +44,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
+        return internal_error_response(exc)
+
+
+def internal_error_response(exc: Exception) -> JSONResponse:
+    """The answer to an unexpected error (logged with its traceback): a 500 that tells nothing inside."""
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("internal_error", "an unexpected error occurred"), status_code=500)
 
 
 def _describe(exc: RequestValidationError) -> str:

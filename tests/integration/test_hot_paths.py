@@ -1,5 +1,6 @@
-"""api/hot_paths.py: plain feed reads and likes are answered in front of FastAPI's routing with the
-same answers; everything else still goes to the FastAPI routes (real Neo4j and Redis)."""
+"""api/hot_paths.py: plain feed reads and likes are answered in front of FastAPI with the same answers
+(an unexpected error: the app's 500); everything else still goes to the FastAPI routes (real Neo4j and
+Redis)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from tests.conftest import Account, create_post, register
+from tests.conftest import Account, app_services, create_post, register
 
 
 @pytest.fixture
@@ -97,6 +98,26 @@ def test_errors_raised_in_the_hot_paths_are_the_apps_error_answers(
     assert routed == [f"/api/v1/posts/{missing}/like"]  # the first was answered in front
     assert hot.status_code == via_route.status_code == 404
     assert hot.json() == via_route.json() == {"error": "post_not_found", "detail": "no such post"}
+
+
+def test_an_unexpected_error_in_a_hot_path_is_the_apps_500_answer(
+    client: TestClient,
+    author_and_reader: tuple[Account, Account],
+    routed: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, reader = author_and_reader
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in the feed")
+
+    monkeypatch.setattr(app_services(client).feed.reader, "read_rendered", broken)
+    answer = client.get("/api/v1/feed?limit=2", headers=reader.headers)
+    assert routed == []  # answered in front of FastAPI, by the app's own 500 answer
+    assert answer.status_code == 500
+    assert answer.json() == {"error": "internal_error", "detail": "an unexpected error occurred"}
+    assert "a bug in the feed" in caplog.text  # logged with its traceback, as from a route
 
 
 @pytest.mark.parametrize(
