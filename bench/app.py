@@ -59,12 +59,14 @@ async def pull_feed(
 
 
 async def publish_memo_counts(services: Services) -> None:
-    """This process's page memo counters as ``"<hits> <misses> <made>"`` under its pid, until cancelled."""
+    """This process's page memo counters (bench/common.py MEMO_COUNTS, space-separated) under its pid,
+    until cancelled."""
     memo, field = services.feed.reader.memo, str(os.getpid())
     while True:
         await asyncio.sleep(MEMO_PUBLISH_SECONDS)
         try:
-            await services.redis.hset(MEMO_COUNTS_KEY, field, f"{memo.hits} {memo.misses} {memo.made}")
+            counts = f"{memo.hits} {memo.misses} {memo.made} {memo.restamped}"
+            await services.redis.hset(MEMO_COUNTS_KEY, field, counts)
         except RedisError as exc:  # a benchmark's own diagnostics: a Redis outage fails its requests anyway
             log.warning("page memo counters not published: %s", exc)
 

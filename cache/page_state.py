@@ -21,7 +21,7 @@ from redis.asyncio import Redis, RedisCluster
 
 from cache.cluster_reads import get_many
 from cache.exchange import exchange, pack, routed
-from cache.post_cards import Card, PostCards
+from cache.post_cards import Card, PostCards, unstamped
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
 
@@ -57,6 +57,14 @@ class PageQuestion:
             return self
         return PageQuestion((), (), self.marker, self.packed, _digest(self.keys, self.flags_command))
 
+    def card_keys(self) -> tuple[str, ...]:
+        """The keys of the cards asked for, in the order of the replies' values; a kept question's are
+        recovered from its digest (a pickle of them), which is rare enough not to hold them."""
+        if self.digest is not None:
+            keys: tuple[str, ...] = pickle.loads(self.digest)[0]
+            return keys
+        return self.keys
+
     async def ask(self, redis: Redis | RedisCluster) -> PageRead:
         """This question asked now."""
         return PageRead(self, await _ask(redis, self.keys, self.flags_command, self.marker, self.packed))
@@ -89,6 +97,15 @@ class PageRead:
         would have to walk (:meth:`PageQuestion.kept`). Replies are bytes, ints and lists fresh from
         the parser, so equal replies pickle alike and a hit is not missed."""
         return pickle.dumps(self.replies, protocol=5)
+
+    def content(self) -> bytes:
+        """:meth:`fingerprint` of the replies as readers see them: the cards without their freshness
+        stamps (cache/post_cards.py unstamped). Equal contents make the same page even where the
+        fingerprints differ: a card refreshed ahead of its expiry is the same card with a new stamp.
+        Slower than :meth:`fingerprint` (a slice per card), so a memo tries it only when the
+        fingerprints differ."""
+        values, flags = self.replies
+        return pickle.dumps(([unstamped(value) for value in values], flags), protocol=5)
 
 
 async def cards_and_flags(

@@ -60,6 +60,7 @@ _REFRESH = LuaScript("card_refresh")
 _STAMP_FIELD = "_fresh_until"
 _STAMP_HEAD = b'{"_fresh_until":'
 _COUNT_FIELDS = ("like_count", "comment_count", "share_count")
+_POST_PREFIX, _USER_PREFIX = "pc:", "uc:"
 
 
 class PostCards:
@@ -72,23 +73,23 @@ class PostCards:
 
     @staticmethod
     def post_key(post_id: int) -> str:
-        return f"pc:{post_id}"
+        return f"{_POST_PREFIX}{post_id}"
 
     @staticmethod
     def user_key(user_id: int) -> str:
-        return f"uc:{user_id}"
+        return f"{_USER_PREFIX}{user_id}"
 
     @staticmethod
     def is_post_key(key: str) -> bool:
-        return key.startswith("pc:")
+        return key.startswith(_POST_PREFIX)
 
     @staticmethod
     def id_of_post_key(key: str) -> int:
-        return int(key.removeprefix("pc:"))
+        return int(key.removeprefix(_POST_PREFIX))
 
     @staticmethod
     def id_of_user_key(key: str) -> int:
-        return int(key.removeprefix("uc:"))
+        return int(key.removeprefix(_USER_PREFIX))
 
     @staticmethod
     def counts_key(post_id: int) -> str:
@@ -170,6 +171,25 @@ class PostCards:
 
         return sum(int(r) for r in await with_scripts(self._redis, (_REFRESH,), call))
 
+    def notice_stale(self, keys: Sequence[str], values: Sequence[bytes | str | None]) -> None:
+        """Hand the cards among ``values`` (of ``keys``, as :meth:`keys` lists them) that are past their
+        stamp to ``on_stale``, without decoding them: for a page served from a memo (feed/page_memo.py)
+        because its cards changed only in their stamps, which :meth:`parse` would otherwise notice."""
+        if self.on_stale is None:
+            return
+        now = now_ms()
+        stale: Stale = {}
+        for key, value in zip(keys, values, strict=True):
+            if not value or not key.startswith((_POST_PREFIX, _USER_PREFIX)):  # counts, misses, tombstones
+                continue
+            raw = value.encode() if isinstance(value, str) else value
+            head = len(_STAMP_HEAD)
+            comma = raw.find(b",", head)
+            if not raw.startswith(_STAMP_HEAD) or comma < 0 or int(raw[head:comma]) < now:
+                stale[key] = _seen(raw)
+        if stale:
+            self.on_stale(stale)
+
     async def forget(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
         """After a write changed these posts or profiles: readers go to the graph until the hold-off ends."""
         keys = [self.post_key(p) for p in post_ids] + [self.user_key(u) for u in user_ids]
@@ -179,6 +199,24 @@ class PostCards:
             for key in keys:
                 pipe.set(key, b"", px=HOLD_OFF_MS)
             await pipe.execute()
+
+
+def unstamped(value: Any) -> Any:
+    """A cached value as readers get it: a card's without its freshness stamp (:func:`_decoded` pops
+    it), any other value (counts, a tombstone, a card cached without a stamp) as it is. A refresh
+    that reads the same card from the graph changes only the stamp, so this is how a page memo tells
+    a refreshed card from a changed one (cache/page_state.py PageRead.content)."""
+    if isinstance(value, bytes) and value.startswith(_STAMP_HEAD):
+        comma = value.find(b",", len(_STAMP_HEAD))
+        if comma > 0:
+            return value[comma + 1 :]
+    return value
+
+
+def _seen(raw: bytes) -> bytes:
+    """The stamp as a refresh compares it (the value up to the stamp's comma, comma included); a value
+    without one is seen whole."""
+    return raw[: raw.index(b",") + 1] if raw.startswith(_STAMP_HEAD) else raw
 
 
 def _with_counts(card: Card, raw: bytes | str) -> Card:
@@ -216,5 +254,5 @@ def _decoded(
         if fresh_until is None or fresh_until < now:
             raw = value.encode() if isinstance(value, str) else value
             # The stamp as written, comma included; without one, the whole value is what was seen.
-            stale[key(card_id)] = raw[: raw.index(b",") + 1] if raw.startswith(_STAMP_HEAD) else raw
+            stale[key(card_id)] = _seen(raw)
     return cards

@@ -9,7 +9,8 @@ A page is remembered when one cards-and-flags read (cache/page_state.py) made al
 entries it was made from. The next read of that page by that viewer reads the timeline as always,
 merges the same sources into its entries, and if they are the same entries, asks Redis the same
 cards-and-flags question again. Only if the replies are the same (their fingerprint,
-PageRead.fingerprint: equal fingerprints are equal replies) is the remembered page served: the cards
+PageRead.fingerprint: equal fingerprints are equal replies), or differ only in the cards' freshness
+stamps, which no page shows (PageRead.content), is the remembered page served: the cards
 (content, visibility, counts, profiles) and the viewer's flags (likes, shares, blocks, mutes, the
 state's cutoff) are the page's only other inputs, and the entries' shapes never change, so the page
 made now would be the same page. Nothing is invalidated and nothing can be stale: every read checks
@@ -29,7 +30,9 @@ rest of that story, the collections on a clock, is in core/gc_tuning.py.
 What a hit skips, besides the work, is noticing that a card or the viewer's state is due for a refresh
 from the graph (feed/cache_refresh.py, feed/refresh_ahead.py): those notices come from the page made
 afresh, which happens at least every ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS, a minute); their
-windows are six minutes long. The signed media URLs on a remembered page are those of a page made at
+windows are six minutes long. A hit whose cards changed only in their stamps hands them to
+``on_restamped``, which notices those past (PostCards.notice_stale), as the page made afresh would
+have. The signed media URLs on a remembered page are those of a page made at
 most that long ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS (an hour) from its signing, as on
 any page."""
 
@@ -58,11 +61,12 @@ class PageTrace:
     hydrations: int = 0  # rounds of entries hydrated (a page refilled after many were hidden: > 1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Memo(Generic[Page]):
     entries: tuple[int, ...]
     question: PageQuestion  # what the page asked Redis
-    fingerprint: bytes  # what Redis answered (PageRead.fingerprint)
+    fingerprint: bytes  # what Redis last answered that served this page (PageRead.fingerprint)
+    content: bytes  # the answer without the cards' stamps (PageRead.content): what the page shows
     page: Page
 
     def made_from(self, entries: list[int]) -> bool:
@@ -80,6 +84,10 @@ class PageMemo(Generic[Page]):
     hits: int = 0  # pages served from the memo
     misses: int = 0  # pages made afresh although remembered: something on them changed
     made: int = 0  # pages made afresh for any reason (not remembered, expired, changed)
+    restamped: int = 0  # of the hits, those whose cards had been refreshed (new stamps, same cards)
+    # Called with the read of a page served although its cards' stamps changed (the cards' refresh-ahead
+    # notice, feed/service.py: a stamp may have changed to one already past, or to none).
+    on_restamped: Callable[[PageRead], None] | None = None
     _memos: TLRUCache[MemoKey, _Memo[Page], float] | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,8 +114,28 @@ class PageMemo(Generic[Page]):
         memo = self.remembered(key)
         return memo if memo is not None and memo.made_from(entries) else None
 
+    def serves(self, memo: _Memo[Page], read: PageRead) -> bool:
+        """Whether ``memo``'s page is the page ``read`` (its question asked now) would make, counted as
+        a hit or a miss. Equal fingerprints first (one pickle); if they differ, equal contents: cards
+        refreshed ahead of expiry (cache/post_cards.py) carry new stamps and nothing else new, and a
+        dataset's cards filled together reach their refresh window together, so without this a wave
+        of refreshes remade every page showing one of those cards (docs/BENCHMARKS.md, fourteenth
+        round). The memo then keeps the new fingerprint, so the next check is the quick one again."""
+        fingerprint = read.fingerprint()
+        if fingerprint != memo.fingerprint:
+            if read.content() != memo.content:
+                self.misses += 1
+                return False
+            memo.fingerprint = fingerprint
+            self.restamped += 1
+            if self.on_restamped is not None:
+                self.on_restamped(read)
+        self.hits += 1
+        return True
+
     def keep(self, key: MemoKey, entries: list[int], trace: PageTrace, page: Page) -> None:
         """Remember ``page`` if one read made all of it (one hydration, the rows from one read)."""
         if self._memos is not None and trace.hydrations == 1 and trace.read is not None:
             read = trace.read
-            self._memos[key] = _Memo(tuple(entries), read.question.kept(), read.fingerprint(), page)
+            question, fingerprint, content = read.question.kept(), read.fingerprint(), read.content()
+            self._memos[key] = _Memo(tuple(entries), question, fingerprint, content, page)

@@ -117,10 +117,8 @@ class FeedReader:
             trace = PageTrace()
             if remembered is not None and remembered.made_from(first.entries):
                 trace.known = first.checked or await remembered.question.ask(self._redis)
-                if trace.known.fingerprint() == remembered.fingerprint:
-                    self.memo.hits += 1
+                if self.memo.serves(remembered, trace.known):
                     return remembered.page
-                self.memo.misses += 1
             page = await self._assemble_hybrid(viewer_id, before, limit, first, trace)
             self.memo.made += 1
             rendered = RenderedPage(render(page), degraded=False)

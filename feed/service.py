@@ -93,7 +93,11 @@ class FeedService:
                 pull_heads,
                 pull_cache,
                 EntryHydrator(graph, caches, cards, viewer_states, home, refresh_states),
-                PageMemo(settings.feed_page_memo_pages, settings.feed_page_memo_seconds),
+                PageMemo(
+                    settings.feed_page_memo_pages,
+                    settings.feed_page_memo_seconds,
+                    on_restamped=lambda read: cards.notice_stale(read.question.card_keys(), read.replies[0]),
+                ),
             ),
             fanout=FanOut(
                 graph,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -137,6 +138,49 @@ def test_a_card_gone_from_the_cache_makes_the_page_afresh(
     redis = app_services(client).cache_redis
     run(client, lambda: redis.delete(cards.post_key(int(posts[0]))))  # as if it expired
     assert served_afresh(client, reader) == remembered  # the same page, read again through the graph
+
+
+def test_a_card_refreshed_unchanged_leaves_a_remembered_page(
+    client: TestClient, scene: tuple[Account, Account, list[str]]
+) -> None:
+    """A refresh ahead of expiry (feed/cache_refresh.py) puts the card read afresh from the graph back
+    with a new stamp: the page is the same, and still served from the memo. A card put back with other
+    content is a change."""
+    _, reader, posts = scene
+    remembered = served_from_memo(client, reader)
+    cards, redis = app_services(client).feed.cards, app_services(client).cache_redis
+    key = cards.post_key(int(posts[0]))
+
+    def put_back(change: dict[str, Any]) -> None:
+        """As the refresher does: the card, changed by ``change``, over the value with the stamp seen."""
+        value = run(client, lambda: redis.get(key))
+        assert isinstance(value, bytes)
+        card = {k: v for k, v in orjson.loads(value).items() if k != "_fresh_until"}
+        stamp_seen = value[: value.index(b",") + 1]
+        assert run(client, lambda: cards.refresh([(key, stamp_seen, {**card, **change})])) == 1
+        assert run(client, lambda: redis.get(key)) != value
+
+    put_back({})
+    restamped = memo(client).restamped
+    assert served_from_memo(client, reader) == remembered == made_afresh(client, reader)
+    assert memo(client).restamped == restamped + 1
+    served_from_memo(client, reader)  # the new stamps are the memo's now: the quick check serves
+    assert memo(client).restamped == restamped + 1
+
+    # A stamp put back already past (as a process of the previous release fills without one): the page
+    # is still served from the memo, and the card is refreshed in the background as a made page would.
+    value = run(client, lambda: redis.get(key))
+    assert isinstance(value, bytes)
+    past = orjson.dumps({**orjson.loads(value), "_fresh_until": 1})
+    assert run(client, lambda: redis.set(key, past, keepttl=True))
+    assert served_from_memo(client, reader) == remembered
+    run(client, app_services(client).feed.card_refresh.idle)
+    refreshed = run(client, lambda: redis.get(key))
+    assert isinstance(refreshed, bytes) and refreshed != past
+    assert orjson.loads(refreshed)["_fresh_until"] > 1
+
+    put_back({"content": "edited where the page cannot see it"})
+    assert b"edited where the page cannot see it" in served_afresh(client, reader)
 
 
 def test_a_muted_author_leaves_a_remembered_page(

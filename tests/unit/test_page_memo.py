@@ -108,3 +108,31 @@ def test_equal_replies_have_equal_fingerprints_and_any_change_another() -> None:
     ]
     for replies in changed:
         assert read(replies).fingerprint() != same.fingerprint(), replies
+
+
+def stamped_read(stamp: int, content: bytes = b'"content":"hi"}') -> PageRead:
+    """A read whose card carries the freshness stamp ``stamp`` (cache/post_cards.py)."""
+    card = b'{"_fresh_until":' + str(stamp).encode() + b"," + content
+    return PageRead(STANDALONE, ([card, b"1,0,0,0"], None))
+
+
+def test_a_page_whose_cards_changed_only_in_their_stamps_is_served_and_reported() -> None:
+    reported: list[PageRead] = []
+    memo: PageMemo[bytes] = PageMemo(pages=8, seconds=60, on_restamped=reported.append)
+    memo.keep(KEY, [1], PageTrace(read=stamped_read(100), hydrations=1), b"page")
+    kept = memo.recall(KEY, [1])
+    assert kept is not None
+    assert memo.serves(kept, stamped_read(100)) and reported == []  # the same replies
+    restamped = stamped_read(200)
+    assert memo.serves(kept, restamped) and reported == [restamped]
+    assert kept.fingerprint == restamped.fingerprint()  # the next check is the quick one
+    assert memo.serves(kept, stamped_read(200)) and len(reported) == 1
+    assert (memo.hits, memo.restamped, memo.misses) == (3, 1, 0)
+    assert not memo.serves(kept, stamped_read(300, b'"content":"edited"}'))
+    assert not memo.serves(kept, PageRead(STANDALONE, ([b'{"content":"hi"}', b"1,0,0,0"], None)))
+    assert (memo.hits, memo.misses, len(reported)) == (3, 2, 1)
+
+
+def test_a_kept_question_still_names_its_cards() -> None:
+    assert STANDALONE.kept().keys == () and STANDALONE.kept().card_keys() == KEYS
+    assert CLUSTER.kept().card_keys() == KEYS
