@@ -171,24 +171,25 @@ class PostCards:
 
         return sum(int(r) for r in await with_scripts(self._redis, (_REFRESH,), call))
 
-    def notice_stale(self, keys: Sequence[str], values: Sequence[bytes | str | None]) -> None:
-        """Hand the cards among ``values`` (of ``keys``, as :meth:`keys` lists them) that are past their
-        stamp to ``on_stale``, without decoding them: for a page served from a memo (feed/page_memo.py)
-        because its cards changed only in their stamps, which :meth:`parse` would otherwise notice."""
+    def notice_stale(self, values: Sequence[bytes | str | None], keys: Callable[[], Sequence[str]]) -> None:
+        """Hand the cards among ``values`` (read from ``keys()``, as :meth:`keys` lists them) that are past
+        their stamp to ``on_stale``, as :meth:`parse` does, without decoding them: for a page served from
+        a memo (feed/page_memo.py). The keys are asked for only if a card is stale (a kept question
+        recovers them from its digest)."""
         if self.on_stale is None:
             return
         now = now_ms()
-        stale: Stale = {}
-        for key, value in zip(keys, values, strict=True):
-            if not value or not key.startswith((_POST_PREFIX, _USER_PREFIX)):  # counts, misses, tombstones
-                continue
+        stale_at: list[tuple[int, bytes]] = []
+        for position, value in enumerate(values):
             raw = value.encode() if isinstance(value, str) else value
-            head = len(_STAMP_HEAD)
-            comma = raw.find(b",", head)
-            if not raw.startswith(_STAMP_HEAD) or comma < 0 or int(raw[head:comma]) < now:
-                stale[key] = _seen(raw)
-        if stale:
-            self.on_stale(stale)
+            if not raw or raw[:1] != b"{":  # a miss, a tombstone, or counts ("version,likes,...")
+                continue
+            comma = raw.find(b",", len(_STAMP_HEAD))
+            if not raw.startswith(_STAMP_HEAD) or comma < 0 or int(raw[len(_STAMP_HEAD) : comma]) < now:
+                stale_at.append((position, _seen(raw)))
+        if stale_at:
+            names = keys()
+            self.on_stale({names[position]: seen for position, seen in stale_at})
 
     async def forget(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
         """After a write changed these posts or profiles: readers go to the graph until the hold-off ends."""

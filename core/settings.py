@@ -131,11 +131,15 @@ class Settings(BaseSettings):
     # Feed pages each API process keeps with what they were made from, served again while every input
     # reads the same (feed/page_memo.py); 0 pages: none kept. Each is ~20 KB (page and card replies).
     feed_page_memo_pages: int = Field(default=2048, ge=0)
-    # How long a kept page may be served again (48-60 s at random): bounds how late a read notices a card
-    # or viewer state due for a refresh, whose window is the last tenth of post_cache_ttl_seconds (6
-    # minutes). Not a freshness bound: every hit is checked against Redis. Each process makes each of
-    # its pages once per lifetime: at 10 s a fifth of the benchmark's reads were pages made afresh.
-    feed_page_memo_seconds: float = Field(default=60.0, ge=0)
+    # How long a kept page may be served again (80-100 % of this at random; at most a quarter of
+    # media_url_ttl_seconds, so the signed URLs on a kept page stay valid: feed/service.py). Not a
+    # freshness bound: every hit is checked against Redis. Each process makes each of its pages once per
+    # lifetime: at 10 s a fifth of the benchmark's reads were pages made afresh, at 60 s up to 1 in 20.
+    feed_page_memo_seconds: float = Field(default=600.0, ge=0)
+    # How often a served kept page gives the refresh-ahead notices a page made afresh gives (cards and
+    # viewer state due for a refresh, whose window is the last tenth of post_cache_ttl_seconds, 6
+    # minutes): it bounds how late those are seen (feed/page_memo.py).
+    feed_page_memo_check_seconds: float = Field(default=60.0, gt=0)
 
     # The 10 worker bits of ids made by this process (0-1023). Unset: random per process, which makes
     # a collision between two processes in the same millisecond unlikely but not impossible.

@@ -218,12 +218,24 @@ class EntryHydrator:
         found, flags, read = await cards_and_flags(
             self._redis, self._cards, self._states, viewer_id, card_ids, flag_ids, known
         )
-        if flags is not None and self._state_refresh is not None:
-            # The cutoff names the fill: the window's start when the state was read from the graph.
-            filled_at = id_to_ms(flags.cutoff) + STATE_WINDOW_MS
-            if now_ms() - filled_at > self._state_refresh_after_ms:
-                self._state_refresh.notice({viewer_id: flags.cutoff})
+        if flags is not None:
+            self._notice_state_due(viewer_id, flags.cutoff)
         return found, flags, read
+
+    def notice_due(self, viewer_id: int, read: PageRead) -> None:
+        """The refresh-ahead notices of ``read`` (cards and the viewer's state past their stamps), which
+        making a page from it gives: for a page served from the memo instead (feed/page_memo.py)."""
+        values, raw_flags = read.replies
+        self._cards.notice_stale(values, read.question.card_keys)
+        if raw_flags:  # the flags script's reply starts with the state's cutoff
+            self._notice_state_due(viewer_id, int(raw_flags[0]))
+
+    def _notice_state_due(self, viewer_id: int, cutoff: int) -> None:
+        if self._state_refresh is not None:
+            # The cutoff names the fill: the window's start when the state was read from the graph.
+            filled_at = id_to_ms(cutoff) + STATE_WINDOW_MS
+            if now_ms() - filled_at > self._state_refresh_after_ms:
+                self._state_refresh.notice({viewer_id: cutoff})
 
     def _cached_rows(
         self,

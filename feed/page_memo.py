@@ -28,13 +28,17 @@ probe the young collection after a burst of pages made afresh took 42 ms before,
 rest of that story, the collections on a clock, is in core/gc_tuning.py.
 
 What a hit skips, besides the work, is noticing that a card or the viewer's state is due for a refresh
-from the graph (feed/cache_refresh.py, feed/refresh_ahead.py): those notices come from the page made
-afresh, which happens at least every ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS, a minute); their
-windows are six minutes long. A hit whose cards changed only in their stamps hands them to
-``on_restamped``, which notices those past (PostCards.notice_stale), as the page made afresh would
-have. The signed media URLs on a remembered page are those of a page made at
-most that long ago: each is valid for FEEDGRAPH_MEDIA_URL_TTL_SECONDS (an hour) from its signing, as on
-any page."""
+from the graph (feed/cache_refresh.py, feed/refresh_ahead.py), which a page made afresh notices while
+decoding. So a hit is *due* (:meth:`PageMemo.due`) at least every ``check_seconds``
+(FEEDGRAPH_FEED_PAGE_MEMO_CHECK_SECONDS, a minute; the refresh windows are six minutes long) and
+whenever its cards changed only in their stamps, and its reader then gives those notices from the
+replies it just read, without decoding them (EntryHydrator.notice_due). Before the fifteenth round a
+page was instead made afresh once a minute for these notices: every API process remade every one of
+its pages each minute, a few hundred pages per 10 s phase of the benchmark, made in bursts (pages
+made together expire together) that showed in the fixed-rate p99 (docs/BENCHMARKS.md). A page is now
+kept at most ``seconds`` (FEEDGRAPH_FEED_PAGE_MEMO_SECONDS, ten minutes, and at most a quarter of
+FEEDGRAPH_MEDIA_URL_TTL_SECONDS: the signed media URLs on a remembered page are those of a page made
+at most that long ago, and each is valid for that TTL from its signing, as on any page)."""
 
 from __future__ import annotations
 
@@ -68,6 +72,7 @@ class _Memo(Generic[Page]):
     fingerprint: bytes  # what Redis last answered that served this page (PageRead.fingerprint)
     content: bytes  # the answer without the cards' stamps (PageRead.content): what the page shows
     page: Page
+    due_at: float  # when a hit is next due for its reader's refresh-ahead notices (PageMemo.due)
 
     def made_from(self, entries: list[int]) -> bool:
         return self.entries == tuple(entries)
@@ -76,18 +81,16 @@ class _Memo(Generic[Page]):
 @dataclass
 class PageMemo(Generic[Page]):
     """Pages by (viewer, before, limit), the least recently used forgotten first, each for at most
-    ``seconds``."""
+    ``seconds``; a served page is due for its reader's refresh-ahead notices every ``check_seconds``."""
 
     pages: int
     seconds: float
+    check_seconds: float = 60.0
     timer: Callable[[], float] = time.monotonic
     hits: int = 0  # pages served from the memo
     misses: int = 0  # pages made afresh although remembered: something on them changed
     made: int = 0  # pages made afresh for any reason (not remembered, expired, changed)
     restamped: int = 0  # of the hits, those whose cards had been refreshed (new stamps, same cards)
-    # Called with the read of a page served although its cards' stamps changed (the cards' refresh-ahead
-    # notice, feed/service.py: a stamp may have changed to one already past, or to none).
-    on_restamped: Callable[[PageRead], None] | None = None
     _memos: TLRUCache[MemoKey, _Memo[Page], float] | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,8 +104,8 @@ class PageMemo(Generic[Page]):
         drawn spreads them further. A wider spread costs CPU: every worker makes each of its pages once per
         lifetime (5-10 s, 7.5 on average, meant a third more pages made than 10 s; in the fixed-rate
         benchmark an API process sees each viewer every ~2 s), and so does a short lifetime: at 10 s a
-        fifth of the benchmark's reads at 1,000 req/s made their page, at 60 s a few in a thousand
-        (docs/BENCHMARKS.md, fourteenth round)."""
+        fifth of the benchmark's reads at 1,000 req/s made their page, at 60 s up to one in twenty
+        (docs/BENCHMARKS.md, fourteenth and fifteenth rounds), hence ten minutes by default."""
         return now + spread_seconds(self.seconds)
 
     def remembered(self, key: MemoKey) -> _Memo[Page] | None:
@@ -127,10 +130,19 @@ class PageMemo(Generic[Page]):
                 self.misses += 1
                 return False
             memo.fingerprint = fingerprint
+            memo.due_at = 0.0  # a stamp may have changed to one already past, or to none
             self.restamped += 1
-            if self.on_restamped is not None:
-                self.on_restamped(read)
         self.hits += 1
+        return True
+
+    def due(self, memo: _Memo[Page]) -> bool:
+        """Whether the reader of ``memo``'s page, just served, should give the refresh-ahead notices a page
+        made afresh would (cards and viewer state past their stamps): its cards were restamped, or
+        ``check_seconds`` have passed since it was made or last due."""
+        now = self.timer()
+        if now < memo.due_at:
+            return False
+        memo.due_at = now + self.check_seconds
         return True
 
     def keep(self, key: MemoKey, entries: list[int], trace: PageTrace, page: Page) -> None:
@@ -138,4 +150,5 @@ class PageMemo(Generic[Page]):
         if self._memos is not None and trace.hydrations == 1 and trace.read is not None:
             read = trace.read
             question, fingerprint, content = read.question.kept(), read.fingerprint(), read.content()
-            self._memos[key] = _Memo(tuple(entries), question, fingerprint, content, page)
+            due_at = self.timer() + self.check_seconds  # the page was just made: its notices given
+            self._memos[key] = _Memo(tuple(entries), question, fingerprint, content, page, due_at)

@@ -118,6 +118,8 @@ class FeedReader:
             if remembered is not None and remembered.made_from(first.entries):
                 trace.known = first.checked or await remembered.question.ask(self._redis)
                 if self.memo.serves(remembered, trace.known):
+                    if self.memo.due(remembered):
+                        self._hydrator.notice_due(viewer_id, trace.known)
                     return remembered.page
             page = await self._assemble_hybrid(viewer_id, before, limit, first, trace)
             self.memo.made += 1

@@ -95,8 +95,9 @@ class FeedService:
                 EntryHydrator(graph, caches, cards, viewer_states, home, refresh_states),
                 PageMemo(
                     settings.feed_page_memo_pages,
-                    settings.feed_page_memo_seconds,
-                    on_restamped=lambda read: cards.notice_stale(read.question.card_keys(), read.replies[0]),
+                    # A kept page's signed media URLs were signed when it was made.
+                    min(settings.feed_page_memo_seconds, settings.media_url_ttl_seconds / 4),
+                    settings.feed_page_memo_check_seconds,
                 ),
             ),
             fanout=FanOut(

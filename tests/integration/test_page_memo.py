@@ -14,9 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 import cache.page_state
+import cache.post_cards
 import cache.timeline
+import feed.hydration
 from api.routes.feed import feed_page_body
 from cache.exchange import exchange
+from core.clock import now_ms
 from feed.page_memo import PageMemo
 from feed.reader import RenderedPage
 from tests.conftest import Account, app_services, create_post, run
@@ -181,6 +184,45 @@ def test_a_card_refreshed_unchanged_leaves_a_remembered_page(
 
     put_back({"content": "edited where the page cannot see it"})
     assert b"edited where the page cannot see it" in served_afresh(client, reader)
+
+
+def test_a_remembered_page_when_due_gives_the_refresh_ahead_notices_of_a_page_made(
+    client: TestClient, scene: tuple[Account, Account, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day on, every card and the viewer's state are past their stamps, their bytes unchanged: a
+    remembered page is still served, and when due (every FEEDGRAPH_FEED_PAGE_MEMO_CHECK_SECONDS) its
+    reader hands them to the refresh in the background, as making the page would."""
+    _, reader, posts = scene
+    services = app_services(client)
+    redis, viewer = services.cache_redis, int(reader.user_id)
+    card_key, marker = (
+        services.feed.cards.post_key(int(posts[0])),
+        services.feed.viewer_states.keys(viewer)[0],
+    )
+
+    def cached() -> tuple[Any, Any]:
+        return run(client, lambda: redis.get(card_key)), run(client, lambda: redis.get(marker))
+
+    def refreshes_done() -> None:
+        run(client, services.feed.card_refresh.idle)
+        run(client, services.feed.state_refresh.idle)
+
+    a_day_on = now_ms() + 86_400_000
+    for module in (cache.post_cards, feed.hydration):
+        monkeypatch.setattr(module, "now_ms", lambda: a_day_on)
+    remembered = memo(client).remembered((viewer, None, LIMIT))
+    assert remembered is not None
+    before = cached()
+    served_from_memo(client, reader)  # not due: made moments ago
+    refreshes_done()
+    assert cached() == before
+
+    remembered.due_at = 0.0  # FEEDGRAPH_FEED_PAGE_MEMO_CHECK_SECONDS on
+    served_from_memo(client, reader)
+    refreshes_done()
+    card, state = cached()
+    assert card != before[0] and orjson.loads(card)["_fresh_until"] > a_day_on  # refreshed
+    assert state != before[1]  # refilled from the graph
 
 
 def test_a_muted_author_leaves_a_remembered_page(

@@ -116,21 +116,37 @@ def stamped_read(stamp: int, content: bytes = b'"content":"hi"}') -> PageRead:
     return PageRead(STANDALONE, ([card, b"1,0,0,0"], None))
 
 
-def test_a_page_whose_cards_changed_only_in_their_stamps_is_served_and_reported() -> None:
-    reported: list[PageRead] = []
-    memo: PageMemo[bytes] = PageMemo(pages=8, seconds=60, on_restamped=reported.append)
+def test_a_page_whose_cards_changed_only_in_their_stamps_is_served_and_due() -> None:
+    memo: PageMemo[bytes] = PageMemo(pages=8, seconds=60)
     memo.keep(KEY, [1], PageTrace(read=stamped_read(100), hydrations=1), b"page")
     kept = memo.recall(KEY, [1])
     assert kept is not None
-    assert memo.serves(kept, stamped_read(100)) and reported == []  # the same replies
+    assert memo.serves(kept, stamped_read(100)) and not memo.due(kept)  # the same replies, just made
     restamped = stamped_read(200)
-    assert memo.serves(kept, restamped) and reported == [restamped]
+    assert memo.serves(kept, restamped) and memo.due(kept)  # the reader notices stamps past
+    assert not memo.due(kept)  # once
     assert kept.fingerprint == restamped.fingerprint()  # the next check is the quick one
-    assert memo.serves(kept, stamped_read(200)) and len(reported) == 1
+    assert memo.serves(kept, stamped_read(200)) and not memo.due(kept)
     assert (memo.hits, memo.restamped, memo.misses) == (3, 1, 0)
     assert not memo.serves(kept, stamped_read(300, b'"content":"edited"}'))
     assert not memo.serves(kept, PageRead(STANDALONE, ([b'{"content":"hi"}', b"1,0,0,0"], None)))
-    assert (memo.hits, memo.misses, len(reported)) == (3, 2, 1)
+    assert (memo.hits, memo.misses) == (3, 2)
+
+
+def test_a_served_page_is_due_for_its_notices_every_check_seconds() -> None:
+    clock = [100.0]
+    memo: PageMemo[bytes] = PageMemo(pages=8, seconds=600, check_seconds=60, timer=lambda: clock[0])
+    memo.keep(KEY, [1], made_by_one_read(), b"page")
+    kept = memo.recall(KEY, [1])
+    assert kept is not None and not memo.due(kept)
+    clock[0] += 59
+    assert not memo.due(kept)
+    clock[0] += 2
+    assert memo.due(kept) and not memo.due(kept)
+    clock[0] += 61
+    assert memo.due(kept)
+    clock[0] += 600  # past any lifetime drawn: made afresh
+    assert memo.recall(KEY, [1]) is None
 
 
 def test_a_kept_question_still_names_its_cards() -> None:
