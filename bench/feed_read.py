@@ -108,7 +108,9 @@ def top_up(url: str, tokens: list[str], path: str) -> int:
 
 
 def like_targets(url: str, tokens: list[str], seed: int) -> list[tuple[str, str]]:
-    """(like path, token) pairs: each viewer liking the posts on their own first page, shuffled."""
+    """(like path, token) pairs: each viewer liking the posts on their own first page not liked yet
+    (a like of a post liked before, by an earlier command on the same dataset, changes nothing),
+    shuffled."""
 
     async def pages() -> list[tuple[str, str]]:
         gate = asyncio.Semaphore(16)
@@ -118,7 +120,8 @@ def like_targets(url: str, tokens: list[str], seed: int) -> list[tuple[str, str]
                 async with gate:
                     response = await client.get(FEED_PATH, headers={"Authorization": f"Bearer {token}"})
                     response.raise_for_status()
-                return [(f"/api/v1/posts/{p['post_id']}/like", token) for p in response.json()["posts"]]
+                posts = response.json()["posts"]
+                return [(f"/api/v1/posts/{p['post_id']}/like", token) for p in posts if not p["is_liked"]]
 
             return [pair for pairs in await asyncio.gather(*(one(t) for t in tokens)) for pair in pairs]
 
