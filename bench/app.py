@@ -65,7 +65,7 @@ async def publish_memo_counts(services: Services) -> None:
     while True:
         await asyncio.sleep(MEMO_PUBLISH_SECONDS)
         try:
-            counts = f"{memo.hits} {memo.misses} {memo.made} {memo.restamped}"
+            counts = f"{memo.hits} {memo.misses} {memo.made} {memo.restamped} {memo.recounted}"
             await services.redis.hset(MEMO_COUNTS_KEY, field, counts)
         except RedisError as exc:  # a benchmark's own diagnostics: a Redis outage fails its requests anyway
             log.warning("page memo counters not published: %s", exc)

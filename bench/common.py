@@ -34,8 +34,9 @@ BENCH_INDEX_PREFIX = "feedgraph-bench"
 # Where each bench API process publishes its page memo's counters (bench/app.py), and their names.
 MEMO_COUNTS_KEY = "bench:page-memo"
 # Each API process publishes them in this order (bench/app.py); memo_restamped: of the hits, pages whose
-# cards had been refreshed ahead of expiry (same cards, new stamps).
-MEMO_COUNTS = ("memo_hits", "memo_misses", "pages_made", "memo_restamped")
+# cards had been refreshed ahead of expiry (same cards, new stamps); memo_recounted: of the hits, pages
+# served with new counts written in (only counts had changed).
+MEMO_COUNTS = ("memo_hits", "memo_misses", "pages_made", "memo_restamped", "memo_recounted")
 MEMO_PUBLISH_SECONDS = 0.2
 console = Console()
 

@@ -13,6 +13,7 @@ was made from has changed (feed/page_memo.py relies on this)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from redis.asyncio import Redis, RedisCluster
 
 from cache.cluster_reads import get_many
 from cache.exchange import exchange, pack, routed
-from cache.post_cards import Card, PostCards, unstamped
+from cache.post_cards import Card, PostCards, framed, unstamped
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
 
@@ -106,6 +107,21 @@ class PageRead:
         fingerprints differ."""
         values, flags = self.replies
         return pickle.dumps(([unstamped(value) for value in values], flags), protocol=5)
+
+    def frame(self) -> bytes:
+        """A digest of the replies without the cards' stamps and the counts records (cache/post_cards.py
+        framed): equal frames, and the pages made from them differ at most in their posts' counts
+        (feed/page_memo.py). A digest, not the pickle, since a memo keeps it for every page; blake2b's 128
+        bits make a collision of two different frames negligible."""
+        values, flags = self.replies
+        framed_replies = pickle.dumps(([framed(value) for value in values], flags), protocol=5)
+        return hashlib.blake2b(framed_replies, digest_size=16).digest()
+
+
+def content_values(content: bytes) -> list[Any]:
+    """The card values of a :meth:`PageRead.content`, unstamped."""
+    values: list[Any] = pickle.loads(content)[0]
+    return values
 
 
 async def cards_and_flags(

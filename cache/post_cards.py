@@ -60,7 +60,9 @@ _REFRESH = LuaScript("card_refresh")
 _STAMP_FIELD = "_fresh_until"
 _STAMP_HEAD = b'{"_fresh_until":'
 _COUNT_FIELDS = ("like_count", "comment_count", "share_count")
-_POST_PREFIX, _USER_PREFIX = "pc:", "uc:"
+_POST_PREFIX, _USER_PREFIX, _COUNTS_PREFIX = "pc:", "uc:", "pn:"
+# A post's counts as a page shows them: likes, comments, shares.
+Counts = tuple[int, int, int]
 
 
 class PostCards:
@@ -93,7 +95,7 @@ class PostCards:
 
     @staticmethod
     def counts_key(post_id: int) -> str:
-        return f"pn:{post_id}"
+        return f"{_COUNTS_PREFIX}{post_id}"
 
     async def get(self, post_ids: list[int], user_ids: list[int]) -> tuple[dict[int, Card], dict[int, Card]]:
         """The cached cards among these ids, in one round trip (post cards with their latest recorded
@@ -191,6 +193,33 @@ class PostCards:
             names = keys()
             self.on_stale({names[position]: seen for position, seen in stale_at})
 
+    @staticmethod
+    def counts_changes(
+        keys: Sequence[str], before: Sequence[bytes | str | None], now: Sequence[bytes | str | None]
+    ) -> dict[int, Counts] | None:
+        """The posts whose shown counts differ between two reads of ``keys`` (as :meth:`keys` lists them)
+        that differ in counts records only, each with its counts now; None if a changed record's card is
+        not in ``now`` (that page was not made from the cache). ``before`` may hold the cards unstamped:
+        only its counts records are read."""
+        first = next((i for i, key in enumerate(keys) if key.startswith(_COUNTS_PREFIX)), len(keys))
+        changes: dict[int, Counts] = {}
+        for position in range(first, len(keys)):
+            if not keys[position].startswith(_COUNTS_PREFIX):
+                break
+            old_record, new_record = before[position], now[position]
+            if old_record == new_record:
+                continue
+            raw_card = now[position - first]  # the cards come first, in the same order as their counts
+            if not raw_card:
+                return None
+            card = orjson.loads(raw_card)
+            was = _with_counts(card, old_record) if old_record else card
+            shown = _with_counts(card, new_record) if new_record else card
+            counts = (shown["like_count"], shown["comment_count"], shown["share_count"])
+            if counts != (was["like_count"], was["comment_count"], was["share_count"]):
+                changes[int(card["id"])] = counts
+        return changes
+
     async def forget(self, post_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> None:
         """After a write changed these posts or profiles: readers go to the graph until the hold-off ends."""
         keys = [self.post_key(p) for p in post_ids] + [self.user_key(u) for u in user_ids]
@@ -212,6 +241,15 @@ def unstamped(value: Any) -> Any:
         if comma > 0:
             return value[comma + 1 :]
     return value
+
+
+def framed(value: Any) -> Any:
+    """A cached value without what changes most often: a card without its stamp (:func:`unstamped`), a
+    counts record ("version,likes,comments,shares") as None. Two reads whose values frame alike differ
+    at most in stamps and counts (PostCards.counts_changes says which counts)."""
+    if isinstance(value, bytes) and value and value[:1] != b"{":
+        return None
+    return unstamped(value)
 
 
 def _seen(raw: bytes) -> bytes:

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     # waves of whole pages read from Neo4j for ~40 s after each expiry).
     post_cache_ttl_seconds: int = Field(default=3600, ge=1)
     # Feed pages each API process keeps with what they were made from, served again while every input
-    # reads the same (feed/page_memo.py); 0 pages: none kept. Each is ~20 KB (page and card replies).
+    # reads the same (feed/page_memo.py); 0 pages: none kept. Each is ~30 KB (the page, its replies twice).
     feed_page_memo_pages: int = Field(default=2048, ge=0)
     # How long a kept page may be served again (80-100 % of this at random; at most a quarter of
     # media_url_ttl_seconds, so the signed URLs on a kept page stay valid: feed/service.py). Not a

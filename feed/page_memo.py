@@ -53,6 +53,9 @@ from cache.page_state import PageQuestion, PageRead
 from core.expiry import spread_seconds
 
 Page = TypeVar("Page")
+# A remembered page with new counts written in (feed/reader.py), given the page, the read that changed
+# only counts, and the memo's content (PageRead.content) it was made from; None if it cannot be.
+Recount = Callable[[Page, PageRead, bytes], Page | None]
 MemoKey = tuple[int, int | None, int]  # viewer, before, limit
 
 
@@ -71,6 +74,7 @@ class _Memo(Generic[Page]):
     question: PageQuestion  # what the page asked Redis
     fingerprint: bytes  # what Redis last answered that served this page (PageRead.fingerprint)
     content: bytes  # the answer without the cards' stamps (PageRead.content): what the page shows
+    frame: bytes  # a digest of the answer without stamps and counts records (PageRead.frame)
     page: Page
     due_at: float  # when a hit is next due for its reader's refresh-ahead notices (PageMemo.due)
 
@@ -91,6 +95,7 @@ class PageMemo(Generic[Page]):
     misses: int = 0  # pages made afresh although remembered: something on them changed
     made: int = 0  # pages made afresh for any reason (not remembered, expired, changed)
     restamped: int = 0  # of the hits, those whose cards had been refreshed (new stamps, same cards)
+    recounted: int = 0  # of the hits, pages served with new counts (only counts changed: ``recount``)
     _memos: TLRUCache[MemoKey, _Memo[Page], float] | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -117,21 +122,33 @@ class PageMemo(Generic[Page]):
         memo = self.remembered(key)
         return memo if memo is not None and memo.made_from(entries) else None
 
-    def serves(self, memo: _Memo[Page], read: PageRead) -> bool:
-        """Whether ``memo``'s page is the page ``read`` (its question asked now) would make, counted as
-        a hit or a miss. Equal fingerprints first (one pickle); if they differ, equal contents: cards
-        refreshed ahead of expiry (cache/post_cards.py) carry new stamps and nothing else new, and a
-        dataset's cards filled together reach their refresh window together, so without this a wave
-        of refreshes remade every page showing one of those cards (docs/BENCHMARKS.md, fourteenth
-        round). The memo then keeps the new fingerprint, so the next check is the quick one again."""
+    def serves(self, memo: _Memo[Page], read: PageRead, recount: Recount[Page] | None = None) -> bool:
+        """Whether ``memo``'s page, or that page with new counts (``recount``), is the page ``read`` (its
+        question asked now) would make, counted as a hit or a miss. Equal fingerprints first (one
+        pickle); if they differ, equal contents: cards refreshed ahead of expiry (cache/post_cards.py)
+        carry new stamps and nothing else new, and a dataset's cards filled together reach their refresh
+        window together, so without this a wave of refreshes remade every page showing one of those
+        cards (docs/BENCHMARKS.md, fourteenth round). If the contents differ too, equal frames: only
+        counts changed (likes on a post the page shows; at 100 likes/s on widely seen posts nine pages
+        in ten, fifteenth round), and ``recount`` writes them into the page, given the page, the read
+        and the memo's content (None: it could not, and the page is made afresh). The memo then keeps
+        the new fingerprint, so the next check is the quick one again."""
         fingerprint = read.fingerprint()
         if fingerprint != memo.fingerprint:
-            if read.content() != memo.content:
-                self.misses += 1
-                return False
+            content = read.content()
+            if content != memo.content:
+                page = None
+                if recount is not None and read.frame() == memo.frame:
+                    page = recount(memo.page, read, memo.content)
+                if page is None:
+                    self.misses += 1
+                    return False
+                memo.page, memo.content = page, content
+                self.recounted += 1
+            else:
+                self.restamped += 1
             memo.fingerprint = fingerprint
             memo.due_at = 0.0  # a stamp may have changed to one already past, or to none
-            self.restamped += 1
         self.hits += 1
         return True
 
@@ -151,4 +168,6 @@ class PageMemo(Generic[Page]):
             read = trace.read
             question, fingerprint, content = read.question.kept(), read.fingerprint(), read.content()
             due_at = self.timer() + self.check_seconds  # the page was just made: its notices given
-            self._memos[key] = _Memo(tuple(entries), question, fingerprint, content, page, due_at)
+            self._memos[key] = _Memo(
+                tuple(entries), question, fingerprint, content, read.frame(), page, due_at
+            )

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from cachetools import TTLCache
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from cache.page_state import QUESTION_SCRIPTS, PageQuestion, PageRead
+from cache.page_state import QUESTION_SCRIPTS, PageQuestion, PageRead, content_values
+from cache.post_cards import Counts, PostCards
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
 from core.expiry import spread_ttl
@@ -103,10 +105,16 @@ class FeedReader:
             return await self.read_pure_pull(viewer_id, before, limit)
 
     async def read_rendered(
-        self, viewer_id: int, before: int | None, limit: int, render: Callable[[FeedPage], bytes]
+        self,
+        viewer_id: int,
+        before: int | None,
+        limit: int,
+        render: Callable[[FeedPage], bytes],
+        recount: Callable[[bytes, Mapping[int, Counts]], bytes] | None = None,
     ) -> RenderedPage:
         """:meth:`read`, rendered by ``render``; a page this process rendered before and whose every
-        input is unchanged is served as it was (feed/page_memo.py)."""
+        input is unchanged is served as it was, or with new counts written in by ``recount`` (the body
+        and the changed posts' counts) if only counts changed (feed/page_memo.py)."""
         try:
             key = (viewer_id, before, limit)
             remembered = self.memo.remembered(key)
@@ -117,7 +125,8 @@ class FeedReader:
             trace = PageTrace()
             if remembered is not None and remembered.made_from(first.entries):
                 trace.known = first.checked or await remembered.question.ask(self._redis)
-                if self.memo.serves(remembered, trace.known):
+                recounted = None if recount is None else partial(_recounted, recount)
+                if self.memo.serves(remembered, trace.known, recounted):
                     if self.memo.due(remembered):
                         self._hydrator.notice_due(viewer_id, trace.known)
                     return remembered.page
@@ -292,3 +301,14 @@ def _round_size(limit: int, shown: int) -> int:
     """Entries to examine in a round of filling a page: what is still missing plus a margin for what
     hydration drops, and one more to know whether another page follows."""
     return int((limit + 1 - shown) * _OVERFETCH) + 1
+
+
+def _recounted(
+    recount: Callable[[bytes, Mapping[int, Counts]], bytes], page: RenderedPage, read: PageRead, before: bytes
+) -> RenderedPage | None:
+    """``page`` with the counts ``read`` shows now (PageMemo.serves: its replies differ from those the
+    page was made from, ``before``, in counts records alone)."""
+    changes = PostCards.counts_changes(read.question.card_keys(), content_values(before), read.replies[0])
+    if changes is None:
+        return None
+    return RenderedPage(recount(page.body, changes), page.degraded) if changes else page

@@ -30,7 +30,7 @@ async def home_feed(
 async def read_home_feed(services: Services, viewer: int, limit: int, before: int | None) -> Response:
     """The route's work once its parameters are known (also called by api/hot_paths.py)."""
     page = await services.feed.reader.read_rendered(
-        viewer, before, limit, lambda page: feed_page_body(services, page)
+        viewer, before, limit, lambda page: feed_page_body(services, page), FeedPageOut.recount
     )
     return _feed_response(page.body, page.degraded)
 

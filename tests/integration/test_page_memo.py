@@ -94,19 +94,28 @@ def post_of(client: TestClient, reader: Account, post_id: str) -> dict[str, obje
     return next((p for p in response.json()["posts"] if p["post_id"] == post_id), None)
 
 
-def test_each_change_to_what_a_page_shows_makes_it_afresh(
+def test_each_change_to_what_a_page_shows_is_on_it(
     client: TestClient, make_user: MakeUser, scene: tuple[Account, Account, list[str]]
 ) -> None:
     author, reader, posts = scene
     fan = make_user()
     served_from_memo(client, reader)
 
-    # Someone else likes a post on the page: its count changes.
+    # Someone else likes a post on the page: its count changes, and only its count, which the
+    # remembered page is given (byte for byte the page made afresh).
     assert client.post(f"/api/v1/posts/{posts[0]}/like", headers=fan.headers).status_code == 200
-    served_afresh(client, reader)
-    assert served_from_memo(client, reader) == made_afresh(client, reader)
+    recounted = memo(client).recounted
+    body = served_from_memo(client, reader)
+    assert memo(client).recounted == recounted + 1
+    assert body == made_afresh(client, reader)
+    assert served_from_memo(client, reader) == body and memo(client).recounted == recounted + 1
     counted = post_of(client, reader, posts[0])
     assert counted is not None and counted["like_count"] == 1
+    comment = client.post(f"/api/v1/posts/{posts[0]}/comments", json={"content": "hi"}, headers=fan.headers)
+    assert comment.status_code == 201, comment.text
+    assert served_from_memo(client, reader) == made_afresh(client, reader)
+    commented = post_of(client, reader, posts[0])
+    assert commented is not None and commented["comment_count"] == 1 and commented["like_count"] == 1
 
     # The reader likes a post: their own flag.
     assert client.post(f"/api/v1/posts/{posts[1]}/like", headers=reader.headers).status_code == 200
@@ -261,13 +270,21 @@ def test_a_remembered_page_is_checked_in_the_timeline_reads_round_trip(
     body = served_from_memo(client, reader)
     assert exchanges[0] == before + 1  # the home page and the remembered page's check: one exchange
 
-    # Another reader's like changes a count: made afresh from the replies of that same exchange.
+    # Another reader's like changes a count: written into the page from that same exchange's replies.
     fan = make_user()
     assert client.post(f"/api/v1/posts/{posts[0]}/like", headers=fan.headers).status_code == 200
+    before, recounted = exchanges[0], memo(client).recounted
+    counted = served_from_memo(client, reader)
+    assert exchanges[0] == before + 1 and memo(client).recounted == recounted + 1
+    assert counted != body and counted == made_afresh(client, reader)
+
+    # The reader likes a post: their flag changes, and the page is made afresh from the replies of
+    # that same exchange.
+    assert client.post(f"/api/v1/posts/{posts[1]}/like", headers=reader.headers).status_code == 200
     before, hits = exchanges[0], memo(client).hits
     changed = served(client, reader)
     assert exchanges[0] == before + 1 and memo(client).hits == hits
-    assert changed != body and changed == made_afresh(client, reader)
+    assert changed != counted and changed == made_afresh(client, reader)
 
     # Redis forgot its scripts (a restart, SCRIPT FLUSH): loaded again, and the check still answers.
     redis = app_services(client).cache_redis

@@ -108,3 +108,28 @@ def test_a_feed_page_is_written_byte_for_byte_as_its_model_would_write_it() -> N
         )
         assert written == reference.model_dump_json().encode()
     assert FeedPageOut.render([], None, False) == b'{"posts":[],"next_cursor":null,"has_more":false}'
+
+
+def test_a_page_recounted_is_the_page_rendered_with_the_new_counts() -> None:
+    rows = _feed_rows()  # a post, a repost of it, and another post
+    rows[2][0]["post"]["content"] = '"like_count":1,"comment_count":2,"share_count":3 {"post_id":"5"'
+
+    def rendered(counts: dict[int, tuple[int, int, int]]) -> bytes:
+        def recounted(post: dict[str, Any]) -> dict[str, Any]:
+            if post["id"] not in counts:
+                return post
+            likes, comments, shares = counts[post["id"]]
+            return {**post, "like_count": likes, "comment_count": comments, "share_count": shares}
+
+        items = (FeedItemOut.json_of({**row, "post": recounted(row["post"])}, u, m) for row, u, m in rows)
+        return FeedPageOut.render(items, None, False)
+
+    body = rendered({})
+    for counts in (
+        {2**63 - 2: (4, 0, 1)},
+        {5: (1000, 20, 3)},
+        {2**63 - 2: (0, 7, 2), 5: (3, 0, 1)},
+        {99: (1, 1, 1)},
+    ):
+        assert FeedPageOut.recount(body, counts) == rendered(counts)
+    assert FeedPageOut.recount(body, {}) == body

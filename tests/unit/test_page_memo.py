@@ -152,3 +152,30 @@ def test_a_served_page_is_due_for_its_notices_every_check_seconds() -> None:
 def test_a_kept_question_still_names_its_cards() -> None:
     assert STANDALONE.kept().keys == () and STANDALONE.kept().card_keys() == KEYS
     assert CLUSTER.kept().card_keys() == KEYS
+
+
+def test_a_page_whose_counts_alone_changed_is_served_recounted() -> None:
+    counted = PageRead(STANDALONE, ([b'{"_fresh_until":1,"id":1}', b"2,5,0,0"], None))
+    memo: PageMemo[bytes] = PageMemo(pages=8, seconds=60)
+    memo.keep(KEY, [1], PageTrace(read=counted, hydrations=1), b"5 likes")
+    kept = memo.recall(KEY, [1])
+    assert kept is not None
+    asked: list[tuple[bytes, bytes]] = []
+
+    def recount(page: bytes, read: PageRead, before: bytes) -> bytes | None:
+        asked.append((page, before))
+        return None if read.replies[0][1] == b"4,9,0,0" else b"6 likes"
+
+    recounted = PageRead(STANDALONE, ([b'{"_fresh_until":2,"id":1}', b"3,6,0,0"], None))
+    assert memo.serves(kept, recounted, recount) and kept.page == b"6 likes" and memo.due(kept)
+    assert asked == [(b"5 likes", counted.content())] and kept.content == recounted.content()
+    assert memo.serves(kept, recounted, recount) and len(asked) == 1  # the quick check again
+    assert not memo.serves(
+        kept, PageRead(STANDALONE, ([b'{"_fresh_until":2,"id":1}', b"4,9,0,0"], None)), recount
+    )
+    assert not memo.serves(
+        kept, PageRead(STANDALONE, ([b'{"_fresh_until":2,"id":2}', b"5,9,0,0"], None)), recount
+    )
+    assert len(asked) == 2  # a card changed: not recounted
+    assert not memo.serves(kept, PageRead(STANDALONE, ([b'{"_fresh_until":2,"id":1}', b"5,9,0,0"], None)))
+    assert (memo.hits, memo.recounted, memo.misses) == (2, 1, 3)
