@@ -13,7 +13,6 @@ was made from has changed (feed/page_memo.py relies on this)."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from redis.asyncio import Redis, RedisCluster
 
 from cache.cluster_reads import get_many
 from cache.exchange import exchange, pack, routed
-from cache.post_cards import Card, PostCards, framed, unstamped
+from cache.post_cards import Card, PostCards, unstamped
 from cache.scripts import with_scripts
 from cache.viewer_state import SCRIPTS, ViewerFlags, ViewerStates
 
@@ -53,8 +52,10 @@ class PageQuestion:
         again and a digest of its keys and command answers :meth:`same`: the two tuples (~130 items)
         are dropped, which the collector would otherwise walk once per kept page, in young collections
         that every page made afresh makes longer (feed/page_memo.py). A cluster's question is asked
-        key by key, so it is kept whole."""
-        if self.packed is None:
+        key by key, so it is kept whole. A kept question is kept as it is: a page made afresh from the
+        replies to its memo's question keeps that question again, and a digest of its emptied tuples
+        would name no cards (card_keys) and answer no :meth:`same`."""
+        if self.packed is None or self.digest is not None:
             return self
         return PageQuestion((), (), self.marker, self.packed, _digest(self.keys, self.flags_command))
 
@@ -108,20 +109,11 @@ class PageRead:
         values, flags = self.replies
         return pickle.dumps(([unstamped(value) for value in values], flags), protocol=5)
 
-    def frame(self) -> bytes:
-        """A digest of the replies without the cards' stamps and the counts records (cache/post_cards.py
-        framed): equal frames, and the pages made from them differ at most in their posts' counts
-        (feed/page_memo.py). A digest, not the pickle, since a memo keeps it for every page; blake2b's 128
-        bits make a collision of two different frames negligible."""
-        values, flags = self.replies
-        framed_replies = pickle.dumps(([framed(value) for value in values], flags), protocol=5)
-        return hashlib.blake2b(framed_replies, digest_size=16).digest()
 
-
-def content_values(content: bytes) -> list[Any]:
-    """The card values of a :meth:`PageRead.content`, unstamped."""
-    values: list[Any] = pickle.loads(content)[0]
-    return values
+def content_replies(content: bytes) -> tuple[list[Any], Any]:
+    """The replies a :meth:`PageRead.content` was taken from: the card values unstamped, the flags."""
+    replies: tuple[list[Any], Any] = pickle.loads(content)
+    return replies
 
 
 async def cards_and_flags(

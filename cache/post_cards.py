@@ -197,24 +197,21 @@ class PostCards:
     def counts_changes(
         keys: Sequence[str], before: Sequence[bytes | str | None], now: Sequence[bytes | str | None]
     ) -> dict[int, Counts] | None:
-        """The posts whose shown counts differ between two reads of ``keys`` (as :meth:`keys` lists them)
-        that differ in counts records only, each with its counts now; None if a changed record's card is
-        not in ``now`` (that page was not made from the cache). ``before`` may hold the cards unstamped:
-        only its counts records are read."""
+        """If two reads of ``keys`` (as :meth:`keys` lists them) differ in counts records and stamps alone,
+        the posts whose shown counts differ, each with its counts now; else None (a card changed, or a
+        changed record's card is missing: that page was not made from the cache alone). ``before`` holds
+        the values unstamped (PageRead.content), ``now`` as read."""
         first = next((i for i, key in enumerate(keys) if key.startswith(_COUNTS_PREFIX)), len(keys))
         changes: dict[int, Counts] = {}
-        for position in range(first, len(keys)):
-            if not keys[position].startswith(_COUNTS_PREFIX):
-                break
-            old_record, new_record = before[position], now[position]
-            if old_record == new_record:
+        for position, (key, old, new) in enumerate(zip(keys, before, now, strict=True)):
+            if old == new or (not key.startswith(_COUNTS_PREFIX) and old == unstamped(new)):
                 continue
-            raw_card = now[position - first]  # the cards come first, in the same order as their counts
+            raw_card = now[position - first] if key.startswith(_COUNTS_PREFIX) else None
             if not raw_card:
-                return None
-            card = orjson.loads(raw_card)
-            was = _with_counts(card, old_record) if old_record else card
-            shown = _with_counts(card, new_record) if new_record else card
+                return None  # a card changed, or a changed record's card is missing
+            card = orjson.loads(raw_card)  # the cards come first, in the same order as their counts
+            was = _with_counts(card, old) if old else card
+            shown = _with_counts(card, new) if new else card
             counts = (shown["like_count"], shown["comment_count"], shown["share_count"])
             if counts != (was["like_count"], was["comment_count"], was["share_count"]):
                 changes[int(card["id"])] = counts
@@ -241,15 +238,6 @@ def unstamped(value: Any) -> Any:
         if comma > 0:
             return value[comma + 1 :]
     return value
-
-
-def framed(value: Any) -> Any:
-    """A cached value without what changes most often: a card without its stamp (:func:`unstamped`), a
-    counts record ("version,likes,comments,shares") as None. Two reads whose values frame alike differ
-    at most in stamps and counts (PostCards.counts_changes says which counts)."""
-    if isinstance(value, bytes) and value and value[:1] != b"{":
-        return None
-    return unstamped(value)
 
 
 def _seen(raw: bytes) -> bytes:

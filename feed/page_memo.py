@@ -53,8 +53,8 @@ from cache.page_state import PageQuestion, PageRead
 from core.expiry import spread_seconds
 
 Page = TypeVar("Page")
-# A remembered page with new counts written in (feed/reader.py), given the page, the read that changed
-# only counts, and the memo's content (PageRead.content) it was made from; None if it cannot be.
+# A remembered page with new counts written in (feed/reader.py), given the page, a read of its question
+# and the memo's content (PageRead.content) it was made from; None unless only counts changed.
 Recount = Callable[[Page, PageRead, bytes], Page | None]
 MemoKey = tuple[int, int | None, int]  # viewer, before, limit
 
@@ -74,7 +74,6 @@ class _Memo(Generic[Page]):
     question: PageQuestion  # what the page asked Redis
     fingerprint: bytes  # what Redis last answered that served this page (PageRead.fingerprint)
     content: bytes  # the answer without the cards' stamps (PageRead.content): what the page shows
-    frame: bytes  # a digest of the answer without stamps and counts records (PageRead.frame)
     page: Page
     due_at: float  # when a hit is next due for its reader's refresh-ahead notices (PageMemo.due)
 
@@ -128,18 +127,16 @@ class PageMemo(Generic[Page]):
         pickle); if they differ, equal contents: cards refreshed ahead of expiry (cache/post_cards.py)
         carry new stamps and nothing else new, and a dataset's cards filled together reach their refresh
         window together, so without this a wave of refreshes remade every page showing one of those
-        cards (docs/BENCHMARKS.md, fourteenth round). If the contents differ too, equal frames: only
-        counts changed (likes on a post the page shows; at 100 likes/s on widely seen posts nine pages
-        in ten, fifteenth round), and ``recount`` writes them into the page, given the page, the read
-        and the memo's content (None: it could not, and the page is made afresh). The memo then keeps
+        cards (docs/BENCHMARKS.md, fourteenth round). If the contents differ too, ``recount`` is given
+        the page, the read and the memo's content: if only counts changed (likes on a post the page
+        shows; at 100 likes/s on widely seen posts nine pages in ten, fifteenth round) it writes them
+        into the page, else it answers None and the page is made afresh. The memo then keeps
         the new fingerprint, so the next check is the quick one again."""
         fingerprint = read.fingerprint()
         if fingerprint != memo.fingerprint:
             content = read.content()
             if content != memo.content:
-                page = None
-                if recount is not None and read.frame() == memo.frame:
-                    page = recount(memo.page, read, memo.content)
+                page = None if recount is None else recount(memo.page, read, memo.content)
                 if page is None:
                     self.misses += 1
                     return False
@@ -168,6 +165,4 @@ class PageMemo(Generic[Page]):
             read = trace.read
             question, fingerprint, content = read.question.kept(), read.fingerprint(), read.content()
             due_at = self.timer() + self.check_seconds  # the page was just made: its notices given
-            self._memos[key] = _Memo(
-                tuple(entries), question, fingerprint, content, read.frame(), page, due_at
-            )
+            self._memos[key] = _Memo(tuple(entries), question, fingerprint, content, page, due_at)

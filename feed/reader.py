@@ -16,7 +16,7 @@ from cachetools import TTLCache
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from cache.page_state import QUESTION_SCRIPTS, PageQuestion, PageRead, content_values
+from cache.page_state import QUESTION_SCRIPTS, PageQuestion, PageRead, content_replies
 from cache.post_cards import Counts, PostCards
 from cache.timeline import TimelinePage, Timelines, TimelineState
 from core.clock import now_ms
@@ -306,9 +306,12 @@ def _round_size(limit: int, shown: int) -> int:
 def _recounted(
     recount: Callable[[bytes, Mapping[int, Counts]], bytes], page: RenderedPage, read: PageRead, before: bytes
 ) -> RenderedPage | None:
-    """``page`` with the counts ``read`` shows now (PageMemo.serves: its replies differ from those the
-    page was made from, ``before``, in counts records alone)."""
-    changes = PostCards.counts_changes(read.question.card_keys(), content_values(before), read.replies[0])
+    """``page`` with the counts ``read`` shows now, if its replies differ from those the page was made
+    from (``before``, PageRead.content) in counts records and stamps alone; else None (PageMemo.serves)."""
+    values, flags = content_replies(before)
+    if flags != read.replies[1]:
+        return None
+    changes = PostCards.counts_changes(read.question.card_keys(), values, read.replies[0])
     if changes is None:
         return None
     return RenderedPage(recount(page.body, changes), page.degraded) if changes else page

@@ -122,6 +122,15 @@ def test_each_change_to_what_a_page_shows_is_on_it(
     served_afresh(client, reader)
     liked = post_of(client, reader, posts[1])
     assert liked is not None and liked["is_liked"] is True
+    # That page was made from its memo's question asked again, and kept again: a count changed since
+    # is written into it as before (a question kept twice once named no cards, and the page kept its
+    # old counts).
+    assert client.post(f"/api/v1/posts/{posts[2]}/like", headers=fan.headers).status_code == 200
+    recounted = memo(client).recounted
+    assert served_from_memo(client, reader) == made_afresh(client, reader)
+    assert memo(client).recounted == recounted + 1
+    counted = post_of(client, reader, posts[2])
+    assert counted is not None and counted["like_count"] == 1
 
     # The author renames themselves: their profile card.
     renamed = client.patch("/api/v1/users/me", json={"display_name": "New Name"}, headers=author.headers)
