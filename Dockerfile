@@ -8,12 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . .
-RUN pip install .
+RUN pip install -c constraints.txt .
 
-# The wheel built from pyproject.toml carries the Python packages only: not cypher/*.cypher
-# (graph/queries.py reads ../cypher next to the graph package) nor cache/lua/*.lua. Until
-# pyproject.toml ships them as package data, import the packages from this source tree, where
-# those files sit; `pip install .` above still provides the dependencies and the `feedgraph` script.
+# The wheel built from pyproject.toml carries the Python packages (and cache/lua/*.lua), not
+# cypher/*.cypher (graph/queries.py reads ../cypher next to the graph package): import the packages
+# from this source tree, where those files sit; `pip install` above still provides the locked
+# dependencies and the `feedgraph` script.
 ENV PYTHONPATH=/app
 
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app feedgraph

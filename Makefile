@@ -4,17 +4,28 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Reinstalled when the dependency ranges or their locked versions change.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test services stop status lint venv bench-smoke
+.PHONY: run test services stop status lint venv bench-smoke lock
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-*; touch $@
+
+# Re-resolves pyproject.toml's ranges in a throwaway venv (newest versions the index serves) and writes
+# the result to constraints.txt, keeping its header; run the suite before committing the new lock.
+lock:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install -q --upgrade pip; \
+	"$$tmp/venv/bin/python" -m pip install -q '.[dev]'; \
+	{ grep '^#' constraints.txt; "$$tmp/venv/bin/python" -m pip freeze --exclude feedgraph; } > "$$tmp/constraints.txt"; \
+	mv "$$tmp/constraints.txt" constraints.txt; echo "constraints.txt: $$(grep -vc '^#' constraints.txt) packages"
 
 services:
 	@bash infra/services.sh start
