@@ -84,19 +84,23 @@ def warm_up(url: str, tokens: list[str], paths: list[str]) -> None:
 
 
 # Top-up rounds (one read per viewer each) until a round makes fewer than this share of its pages.
+# Each read reaches one of the two API processes at random (the load generator's connections take
+# requests from one queue), so each round reaches about half of the (viewer, process) pairs not
+# reached yet: round k makes ~1,000 x 0.5^(k-1) pages, under 1 % from about the eighth. Five rounds,
+# the earlier limit, never settled and left tens of pages to the measured phase's first second.
 TOP_UP_SETTLED = 0.01
-TOP_UP_ROUNDS = 5
+TOP_UP_ROUNDS = 12
 
 
 def top_up(url: str, tokens: list[str], path: str) -> int:
     """Rounds of one read per viewer just before a measured phase of the hybrid feed, until a round
     finds its pages in the memos (fewer than TOP_UP_SETTLED made; at most TOP_UP_ROUNDS); returns the
     rounds. A live system serving that rate holds every reader's recent page in every API process
-    (the page memo, feed/page_memo.py, keeps each for a minute; at 1,000 req/s over 1,000 viewers each
-    process sees each viewer every ~2 s), while a benchmark leaves gaps between phases (the pull phases,
-    the quiet waits) and one read per viewer reaches one process of several: without the rounds a
-    phase would open with pages made afresh by the thousand, a cold start, not the steady state. Each
-    phase still records the pages it made (bench/common.py memo_counts)."""
+    (the page memo, feed/page_memo.py, keeps each for up to ten minutes; at 1,000 req/s over 1,000
+    viewers each process sees each viewer every ~2 s), while a benchmark leaves gaps between phases
+    (the pull phases, the quiet waits) and one read per viewer reaches one process of several: without
+    the rounds a phase would open with pages made afresh by the thousand, a cold start, not the steady
+    state. Each phase still records the pages it made (bench/common.py memo_counts)."""
     rounds = 0
     while rounds < TOP_UP_ROUNDS:
         before = memo_counts()
