@@ -130,12 +130,17 @@ class Server:
 
 @contextmanager
 def api_server(
-    *, workers: int = 2, celebrity_threshold: int | None = None, with_worker: bool = False
+    *,
+    workers: int = 2,
+    celebrity_threshold: int | None = None,
+    with_worker: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Start the bench API (bench/app.py: the production app plus the bench-only baseline route) with
-    uvicorn in a process of its own, wait until it is ready, and stop it (and its worker) afterwards."""
+    uvicorn in a process of its own, wait until it is ready, and stop it (and its worker) afterwards.
+    ``settings``: further FEEDGRAPH_ variables for its processes."""
     port = free_port()
-    env = {**os.environ, **bench_env(celebrity_threshold)}
+    env = {**os.environ, **bench_env(celebrity_threshold), **(settings or {})}
     command = [sys.executable, "-m", "bench.serve", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     worker: subprocess.Popen[bytes] | None = None
